@@ -1,0 +1,181 @@
+//! The Plan: a complete, validated, time-sorted scenario. It is the contract
+//! between `scenario` (which produces it) and `run` (which executes it). After
+//! lowering nothing can fail because of the scenario text.
+
+use crate::core::io::ServerConfig;
+use crate::core::model::*;
+use crate::core::time::{SimTime, Zone};
+
+/// A lowered scenario.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Source path as given (for messages and repro lines).
+    pub path: String,
+    /// Scenario id: path under `scenarios/` without `.yaml`, `/` → `__` (snapshot name).
+    pub id: String,
+    /// `name:`.
+    pub name: String,
+    /// `about:`.
+    pub about: String,
+    /// `rules:` (checked against the catalogue).
+    pub rules: Vec<String>,
+    /// `tags:`.
+    pub tags: Vec<String>,
+    /// `seed:` (default 1).
+    pub seed: u64,
+    /// `start:` as an instant.
+    pub start: SimTime,
+    /// The zone outcomes are printed in: the offset of `start`.
+    pub display_zone: Zone,
+    /// Network tick (default 10 ms).
+    pub tick_ms: u64,
+    /// What the reference server is configured with (profile resolved).
+    pub server: ServerConfig,
+    /// Declared devices, sorted by key.
+    pub devices: Vec<DeviceDecl>,
+    /// Steps sorted by `(at, seq)`.
+    pub steps: Vec<Step>,
+    /// `expect:` entries.
+    pub expect: Vec<Expectation>,
+}
+
+/// A declared device.
+#[derive(Clone, Debug)]
+pub struct DeviceDecl {
+    /// `user/name`.
+    pub key: DeviceKey,
+    /// Platform (default android).
+    pub platform: Platform,
+    /// Cert the SDK binds with after login, if any (VND-01).
+    pub cert: Option<String>,
+    /// Vendor token (derived from the key unless given).
+    pub token: String,
+    /// Whether the SDK uploads the token automatically after each login.
+    pub auto_bind: bool,
+}
+
+/// One step of the timeline.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// When it happens.
+    pub at: SimTime,
+    /// Position in the file (0-based); steps sharing `at` run in this order.
+    pub seq: u32,
+    /// Source line (1-based) for messages.
+    pub line: u32,
+    /// What happens.
+    pub action: Action,
+    /// `expect: rejected` on the step.
+    pub expect_rejected: bool,
+}
+
+/// What a step does. Device actions travel over the device's connection;
+/// API actions go to the server API; world actions change the network or mocks.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Device logs in (connects, logs in, syncs; binds its token if `auto_bind`).
+    Login(DeviceKey),
+    /// Device logs out; `unbind: None` = profile default.
+    Logout {
+        /// Device.
+        device: DeviceKey,
+        /// Unbind the token.
+        unbind: Option<bool>,
+    },
+    /// App to background (optional doBackground badge).
+    Background {
+        /// Device.
+        device: DeviceKey,
+        /// Badge baseline (tencent doBackground).
+        badge: Option<u32>,
+    },
+    /// App to foreground.
+    Foreground(DeviceKey),
+    /// Silent network loss: the device stops talking without closing (PRS-07).
+    Disconnect(DeviceKey),
+    /// The device gets its network back and logs in again on a new connection.
+    Reconnect(DeviceKey),
+    /// The process is killed: the connection closes (PRS-06).
+    Kill(DeviceKey),
+    /// Upload a token (`cert`/`token` default to the device's declaration).
+    BindToken {
+        /// Device.
+        device: DeviceKey,
+        /// Cert name.
+        cert: String,
+        /// Token.
+        token: String,
+    },
+    /// Explicit opt-out (TOK-07).
+    Unregister(DeviceKey),
+    /// A server API call.
+    Api(crate::core::io::ApiRequest),
+    /// Make the vendor treat a token as invalid from now on.
+    InvalidateToken {
+        /// Vendor.
+        vendor: Vendor,
+        /// Token.
+        token: String,
+    },
+    /// Advance time with nothing else happening.
+    Wait,
+}
+
+/// A device, a text, a time: which pushes an expectation talks about.
+#[derive(Clone, Debug, Default)]
+pub struct PushFilter {
+    /// Recipient device.
+    pub device: Option<DeviceKey>,
+    /// Message text (the original text the sender wrote).
+    pub text: Option<String>,
+    /// Decision time, matched within the same second.
+    pub at: Option<SimTime>,
+}
+
+/// An `expect:` entry.
+#[derive(Clone, Debug)]
+pub struct Expectation {
+    /// Source line.
+    pub line: u32,
+    /// What is expected.
+    pub kind: ExpectKind,
+}
+
+/// The expectation kinds (issue 2: push, no_push, pushes, badge).
+#[derive(Clone, Debug)]
+pub enum ExpectKind {
+    /// At least one push matches; optional content checks.
+    Push {
+        /// Which pushes.
+        filter: PushFilter,
+        /// Expected title.
+        title: Option<String>,
+        /// Expected body.
+        body: Option<String>,
+        /// Expected badge.
+        badge: Option<u32>,
+    },
+    /// No push matches.
+    NoPush(PushFilter),
+    /// Exactly `count` pushes match.
+    Pushes {
+        /// Which pushes.
+        filter: PushFilter,
+        /// How many.
+        count: u32,
+    },
+    /// The last push to `device` (matching the filter) carried this badge.
+    Badge {
+        /// Which pushes (the last match is checked).
+        filter: PushFilter,
+        /// Badge value.
+        value: u32,
+    },
+    /// The device received this message online or by sync.
+    Delivered {
+        /// Device.
+        device: DeviceKey,
+        /// Text.
+        text: String,
+    },
+}
