@@ -5,10 +5,22 @@
 //! - [`core`]: the reference pipeline's pure decision core (no IO, no clock).
 //! - [`vendor`]: vendor wire formats (encode, classify, decode), no network.
 //! - [`scenario`]: YAML scenario → [`scenario::plan::Plan`] or diagnostics.
+//! - [`mock`]: the wiremocked vendors (pure models, wiremock as the shell).
+//! - [`sim`]: the turmoil world: `im` host, devices, vendor bridge.
+//! - [`run`]: drives a plan through the world; the trace.
+//! - [`outcome`]: trace → outcome, expectations, snapshot text.
+//! - [`snapshot`], [`cli`], [`bench`]: the edges.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bench;
+pub mod cli;
 pub mod core;
+pub mod mock;
+pub mod outcome;
+pub mod run;
 pub mod scenario;
+pub mod sim;
+pub mod snapshot;
 pub mod vendor;

@@ -159,6 +159,7 @@ pub struct Suppression {
 
 /// The verdict for one message × recipient device (DNDX-05).
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[allow(clippy::large_enum_variant)] // Push is the common case; boxing would add an allocation per push
 pub enum Verdict {
     /// Push through this vendor with this content.
     Push {

@@ -5,7 +5,13 @@
 //! messages MSG, remind type RT, DND window DNDW, DND duration DNDD, combination
 //! DNDX, badge BDG, delivery DLV, content CNT, routing VND.
 
+pub mod badge;
+pub mod content;
+pub mod decide;
 pub mod io;
 pub mod model;
+pub mod presence;
 pub mod profile;
+pub mod server;
+pub mod settings;
 pub mod time;

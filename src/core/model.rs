@@ -21,7 +21,10 @@ pub struct DeviceKey {
 impl DeviceKey {
     /// Builds a key from its two parts.
     pub fn new(user: &str, name: &str) -> DeviceKey {
-        DeviceKey { user: user.to_string(), name: name.to_string() }
+        DeviceKey {
+            user: user.to_string(),
+            name: name.to_string(),
+        }
     }
     /// Parses `user/device`.
     pub fn parse(text: &str) -> Option<DeviceKey> {

@@ -1,4 +1,125 @@
 //! Scenario files: YAML → validated [`plan::Plan`] or diagnostics with
-//! file:line:column. The only module that parses YAML.
+//! file:line:column. The only module that parses YAML scenarios.
+//!
+//! The pipeline inside: `tree` (position-keeping parse with yaml-rust2) →
+//! `file` (serde structs, `deny_unknown_fields`, read from the tree by `de`) →
+//! `lower` + `steps` (meaning, references, times) → [`plan::Plan`]. Structural
+//! errors of different top-level keys, steps and expectations are all
+//! reported; semantic errors are all reported once the head of the file reads.
+//! The format is documented in `scenarios/README.md`.
 
+mod at;
+mod de;
+mod diag;
+mod file;
+mod knobs;
+mod lower;
 pub mod plan;
+pub mod rules;
+mod steps;
+mod tree;
+
+pub use diag::Diagnostic;
+pub use plan::Plan;
+
+use std::path::{Component, Path};
+
+/// Reads and lowers the scenario at `path`.
+pub fn load_file(path: &Path) -> Result<Plan, Vec<Diagnostic>> {
+    let shown = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => load_with_id(&shown, plan_id_of_path(path), &text),
+        Err(e) => Err(vec![Diagnostic {
+            path: shown,
+            line: 1,
+            column: 1,
+            message: format!("cannot read the file: {e}"),
+            help: None,
+        }]),
+    }
+}
+
+/// Lowers scenario `text`; `path_for_messages` names it in diagnostics and
+/// determines [`Plan::id`].
+pub fn load_str(path_for_messages: &str, text: &str) -> Result<Plan, Vec<Diagnostic>> {
+    load_with_id(path_for_messages, plan_id(path_for_messages), text)
+}
+
+fn load_with_id(shown: &str, id: String, text: &str) -> Result<Plan, Vec<Diagnostic>> {
+    let located = |pos: tree::Pos, message: String, help: Option<String>| Diagnostic {
+        path: shown.to_string(),
+        line: pos.line,
+        column: pos.col,
+        message,
+        help,
+    };
+    let doc = match tree::parse(text) {
+        Ok(doc) => doc,
+        Err(errs) => {
+            return Err(errs
+                .into_iter()
+                .map(|e| located(e.pos, e.message, e.help))
+                .collect())
+        }
+    };
+    let (f, errors, head_ok) = file::read(&doc);
+    let mut diags: Vec<Diagnostic> = errors
+        .into_iter()
+        .map(|e| {
+            let message = match e.path.filter(|p| !p.0.is_empty()) {
+                Some(p) => format!("{p}: {}", e.message),
+                None => e.message,
+            };
+            located(e.pos.unwrap_or(tree::Pos::START), message, e.help)
+        })
+        .collect();
+    if !head_ok {
+        return Err(diags);
+    }
+    let (plan, more) = lower::lower(shown, id, &doc, f);
+    diags.extend(more);
+    match plan {
+        Some(plan) if diags.is_empty() => Ok(plan),
+        _ => {
+            diags.sort_by_key(|d| (d.line, d.column));
+            Err(diags)
+        }
+    }
+}
+
+/// [`Plan::id`] from a path string: the part under the last `scenarios/`
+/// directory (else the file name) without `.yaml`/`.yml`, `/` → `__`.
+fn plan_id(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split(['/', '\\'])
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    id_from_parts(&parts)
+}
+
+fn plan_id_of_path(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    id_from_parts(&parts.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+fn id_from_parts(parts: &[&str]) -> String {
+    let under = match parts.iter().rposition(|p| *p == "scenarios") {
+        Some(i) if i + 1 < parts.len() => &parts[i + 1..],
+        _ => parts.last().map(std::slice::from_ref).unwrap_or_default(),
+    };
+    let joined = under.join("__");
+    joined
+        .strip_suffix(".yaml")
+        .or_else(|| joined.strip_suffix(".yml"))
+        .unwrap_or(&joined)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests;

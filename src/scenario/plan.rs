@@ -59,7 +59,8 @@ pub struct DeviceDecl {
 pub struct Step {
     /// When it happens.
     pub at: SimTime,
-    /// Position in the file (0-based); steps sharing `at` run in this order.
+    /// Order in the file (0-based, one per plan step: a `restart` lowers to a
+    /// `Kill` and a `Login` with consecutive `seq`); steps sharing `at` run in this order.
     pub seq: u32,
     /// Source line (1-based) for messages.
     pub line: u32,

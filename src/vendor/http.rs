@@ -25,7 +25,7 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
-fn normalise(headers: &mut Vec<(String, String)>) {
+fn normalise(headers: &mut [(String, String)]) {
     for (k, _) in headers.iter_mut() {
         *k = k.to_ascii_lowercase();
     }
@@ -34,14 +34,27 @@ fn normalise(headers: &mut Vec<(String, String)>) {
 
 impl HttpRequest {
     /// Builds a request; headers are normalised.
-    pub fn new(method: &str, path: &str, mut headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
+    pub fn new(
+        method: &str,
+        path: &str,
+        mut headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Self {
         normalise(&mut headers);
-        HttpRequest { method: method.to_string(), path: path.to_string(), headers, body }
+        HttpRequest {
+            method: method.to_string(),
+            path: path.to_string(),
+            headers,
+            body,
+        }
     }
     /// First value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -49,11 +62,18 @@ impl HttpResponse {
     /// Builds a response; headers are normalised.
     pub fn new(status: u16, mut headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
         normalise(&mut headers);
-        HttpResponse { status, headers, body }
+        HttpResponse {
+            status,
+            headers,
+            body,
+        }
     }
     /// First value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 }

@@ -1,0 +1,143 @@
+//! `pushsim bench`: speed figures, measured, never asserted in tests.
+//!
+//! 1. The corpus: wall time and scenarios per second (release build).
+//! 2. A 7-virtual-day scenario: 3 devices, one message every 10 virtual minutes,
+//!    DND windows every night — exercises the quiescence time-skip.
+//! 3. The decision core alone: decisions per second through `Server::handle`.
+#![allow(clippy::print_stdout)] // a command's output
+
+use crate::core::io::{ApiRequest, Input, Output, ServerConfig};
+use crate::core::model::{Conversation, DeviceKey, Message, Platform, Vendor};
+use crate::core::profile::Profile;
+use crate::core::server::Server;
+use crate::core::time::{SimTime, Zone};
+use crate::outcome;
+use crate::run::runner::{self, RunConfig};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Runs all three measurements and prints them.
+pub fn main(corpus: &Path) -> ExitCode {
+    match corpus_figure(corpus) {
+        Ok((n, secs)) => println!(
+            "corpus: {n} scenarios in {secs:.3} s = {:.1} scenarios/s (target ≥ 50)",
+            n as f64 / secs
+        ),
+        Err(e) => println!("corpus: skipped ({e})"),
+    }
+    let (secs, pushes, ticks) = week_figure();
+    println!(
+        "7-day scenario: {secs:.3} s wall, {pushes} pushes, {ticks} ticks stepped (target < 0.5 s)"
+    );
+    let (n, secs) = core_figure();
+    println!(
+        "decision core: {n} decisions in {secs:.3} s = {:.2} M decisions/s (target ≥ 2 M/s)",
+        n as f64 / secs / 1e6
+    );
+    ExitCode::SUCCESS
+}
+
+fn corpus_figure(dir: &Path) -> Result<(usize, f64), String> {
+    let files = crate::cli::collect(&[dir.to_path_buf()])?;
+    let plans: Vec<_> = files
+        .iter()
+        .filter_map(|f| crate::scenario::load_file(f).ok())
+        .collect();
+    if plans.is_empty() {
+        return Err(format!("no loadable scenarios under {}", dir.display()));
+    }
+    let t = Instant::now();
+    for p in &plans {
+        let run = runner::run(p, &RunConfig::standard());
+        let o = outcome::summarize(p, run.trace);
+        std::hint::black_box(outcome::render(p, &o));
+    }
+    Ok((plans.len(), t.elapsed().as_secs_f64()))
+}
+
+/// The 7-day scenario as YAML, so it goes through the loader like any other.
+pub fn week_scenario() -> String {
+    let mut s = String::from(
+        "name: seven virtual days\nabout: bench\nrules: [DNDW-04]\nstart: 2026-03-02T00:00:00+08:00\n\
+         app:\n  certs: { fcm-prod: { vendor: fcm }, hw-prod: { vendor: huawei } }\n\
+         users:\n  alice: {}\n  bob:\n    devices:\n      phone: { vendor: fcm, cert: fcm-prod }\n      \
+         pad: { platform: ios, vendor: huawei, cert: hw-prod }\n  carol:\n    devices:\n      \
+         phone: { vendor: huawei, cert: hw-prod }\n\
+         steps:\n  - at: \"00:00\"\n    login: bob/phone\n  - at: \"00:00\"\n    login: bob/pad\n  \
+         - at: \"00:00\"\n    login: carol/phone\n  - at: \"00:01\"\n    kill: bob/phone\n  \
+         - at: \"00:01\"\n    kill: bob/pad\n  - at: \"00:01\"\n    kill: carol/phone\n  \
+         - at: \"00:02\"\n    set_dnd: { user: carol, window: \"22:00-07:00\" }\n",
+    );
+    for i in 0..(7 * 24 * 6) {
+        let to = if i % 2 == 0 { "bob" } else { "carol" };
+        s.push_str(&format!(
+            "  - at: \"+10m\"\n    send: {{ from: alice, to: {to}, text: \"m{i}\" }}\n"
+        ));
+    }
+    s
+}
+
+fn week_figure() -> (f64, usize, u64) {
+    let plan = crate::scenario::load_str("bench/seven_days.yaml", &week_scenario())
+        .unwrap_or_else(|d| panic!("the bench scenario loads: {}", d[0]));
+    let t = Instant::now();
+    let run = runner::run(&plan, &RunConfig::standard());
+    let secs = t.elapsed().as_secs_f64();
+    let o = outcome::summarize(&plan, run.trace);
+    (secs, o.pushes.len(), run.ticks)
+}
+
+fn core_figure() -> (u64, f64) {
+    let mut users = BTreeMap::new();
+    for u in ["alice", "bob"] {
+        users.insert(u.to_string(), None);
+    }
+    let config = ServerConfig {
+        profile: Profile::easemob(),
+        app_zone: Zone::parse("+08:00").expect("valid zone"),
+        certs: BTreeMap::from([("fcm-prod".to_string(), Vendor::Fcm)]),
+        users,
+        groups: BTreeMap::new(),
+    };
+    let mut server = Server::new(config);
+    let t0 = SimTime(1_772_380_800_000);
+    let mut setup = |i: Input| server.handle(i, t0);
+    for name in ["phone", "pad", "tab"] {
+        let device = DeviceKey::new("bob", name);
+        setup(Input::Login {
+            device: device.clone(),
+            platform: Platform::Android,
+            last_seen: None,
+        });
+        setup(Input::BindToken {
+            device: device.clone(),
+            cert: "fcm-prod".into(),
+            token: format!("t-{name}"),
+        });
+        setup(Input::ConnectionLost { device });
+    }
+    setup(Input::Api(ApiRequest::SetDnd {
+        user: "bob".into(),
+        conversation: None,
+        window: Some("22:00-07:00".into()),
+        duration: None,
+    }));
+    let mut decisions = 0u64;
+    let t = Instant::now();
+    let mut i = 0u32;
+    while t.elapsed().as_millis() < 1000 {
+        for _ in 0..1000 {
+            i += 1;
+            let msg = Message::text(i, "alice", Conversation::User("bob".into()), "hi");
+            let now = t0.plus_ms(i as i64 * 60_000);
+            let out = server.handle(Input::Api(ApiRequest::Send(msg)), now);
+            decisions += out
+                .iter()
+                .filter(|o| matches!(o, Output::Decided(_)))
+                .count() as u64;
+        }
+    }
+    (decisions, t.elapsed().as_secs_f64())
+}

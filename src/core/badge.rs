@@ -1,0 +1,87 @@
+//! The badge a push carries (BDG-01, BDG-06, A-06, A-20).
+//!
+//! Counted per user, not per device: `badge = baseline + n`, where `n` counts the
+//! messages pushed to the user since the user last came online on any device
+//! (a message pushed to two devices counts once: the easemob badge is the number
+//! of offline messages, EM-I) and `baseline` is the last value a client reported
+//! (tencent's doBackground, BDG-02; default 0). A login (which syncs) resets both.
+//! Suppressed messages do not count unless `badge.counts_suppressed`.
+
+/// Per-user badge state.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Badge {
+    /// Last client-reported value.
+    pub baseline: u32,
+    /// Messages pushed since the user last came online.
+    pub n: u32,
+}
+
+impl Badge {
+    /// A message was pushed to (at least one device of) the user; returns the
+    /// value every push of that message carries.
+    pub fn count_push(&mut self) -> u32 {
+        self.n = self.n.saturating_add(1);
+        self.value()
+    }
+
+    /// A message was suppressed but the profile counts it (A-20 knob).
+    pub fn count_suppressed(&mut self) {
+        self.n = self.n.saturating_add(1);
+    }
+
+    /// The value the next push would carry without this message.
+    pub fn value(&self) -> u32 {
+        self.baseline.saturating_add(self.n)
+    }
+
+    /// A device of the user logged in and synced (BDG-06).
+    pub fn reset_on_login(&mut self) {
+        *self = Badge::default();
+    }
+
+    /// A client reported its badge (BDG-02, BDG-06): new baseline, count restarts.
+    pub fn report(&mut self, value: u32) {
+        *self = Badge {
+            baseline: value,
+            n: 0,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Applies `ops` (`p` push, `s` suppressed, `l` login, `rN` report N) and
+    /// checks the values the pushes carried.
+    fn check_badges(ops: &str, counts_suppressed: bool, expect: &[u32]) {
+        let mut b = Badge::default();
+        let mut got = Vec::new();
+        for op in ops.split_whitespace() {
+            match op {
+                "p" => got.push(b.count_push()),
+                "s" if counts_suppressed => b.count_suppressed(),
+                "s" => {}
+                "l" => b.reset_on_login(),
+                r => b.report(r[1..].parse().unwrap()),
+            }
+        }
+        assert_eq!(got, expect, "{ops}");
+    }
+
+    #[test]
+    fn bdg_01_bdg_06_counts_pushes_since_last_online() {
+        check_badges("p p l p", false, &[1, 2, 1]);
+    }
+
+    #[test]
+    fn a_20_suppressed_messages_do_not_count() {
+        check_badges("p s s p", false, &[1, 2]);
+        check_badges("p s s p", true, &[1, 4]);
+    }
+
+    #[test]
+    fn bdg_02_reported_baseline_plus_one_per_push() {
+        check_badges("r5 p p l p", false, &[6, 7, 1]);
+    }
+}

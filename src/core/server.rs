@@ -1,0 +1,642 @@
+//! The reference server as a sans-IO state machine: sessions, bindings,
+//! settings, the offline store and the badge, driven by [`Input`]s and answering
+//! with [`Output`]s. Time arrives as `now`; nothing here reads a clock, draws a
+//! random number, or iterates a hash map.
+//!
+//! Output order is deterministic: for a message, recipient users in id order and
+//! each user's devices in name order (so devices sort by [`DeviceKey`]); per
+//! device `Deliver` (online only), then exactly one `Decided`, then `Push` when
+//! the verdict is a push.
+//!
+//! Recipients of a message: the peer (single chat) or the group's members
+//! (group, chat room), plus the sender, whose devices are decided too and always
+//! come out as PRS-10 (or an earlier step-1 rule) — they get the multi-device copy,
+//! never a push. Only devices that have ever logged in are known.
+
+use super::badge::Badge;
+use super::content::notification;
+use super::decide::{decide, mentions, Recipient, Ruling, Why};
+use super::io::{
+    ApiRequest, Decision, Input, Output, PushFeedback, PushJob, ServerConfig, Suppression, Verdict,
+};
+use super::model::{AppState, Conversation, DeviceKey, Message, MsgId, Platform, UserId, Vendor};
+use super::presence::{kick_victims, Binding, Device, Session};
+use super::profile::{Profile, WindowScope};
+use super::settings::{duration_expiry, parse_window_arg, unit_name, Level, Settings};
+use super::time::{SimTime, Zone};
+use std::collections::BTreeMap;
+
+/// Messages per chunk of the offline store.
+const STORE_CHUNK: usize = 4096;
+
+/// One user's server-side state.
+#[derive(Clone, Debug, Default)]
+struct User {
+    /// Registered in the config (only registered users may log in).
+    registered: bool,
+    /// The user's own zone, if any.
+    zone: Option<Zone>,
+    /// Indices into `Server::devices`, sorted by device name.
+    devices: Vec<usize>,
+    /// Notification settings.
+    settings: Settings,
+    /// Badge counter.
+    badge: Badge,
+    /// Indices into `Server::store` of messages addressed to the user (DLV-01).
+    inbox: Vec<usize>,
+}
+
+/// The reference server for the easemob family of profiles.
+#[derive(Clone, Debug)]
+pub struct Server {
+    profile: Profile,
+    app_zone: Zone,
+    certs: BTreeMap<String, Vendor>,
+    users: BTreeMap<UserId, User>,
+    groups: BTreeMap<String, Vec<UserId>>,
+    devices: Vec<Device>,
+    device_ix: BTreeMap<DeviceKey, usize>,
+    /// The offline store (DLV-01), in fixed-size chunks so it never reallocates a large buffer.
+    store: Vec<Vec<Message>>,
+    /// Messages ever stored.
+    n_stored: usize,
+    /// Job id − 1 → (device index, binding generation), for vendor feedback (TOK-08).
+    jobs: Vec<(usize, u32)>,
+    next_login_seq: u64,
+    next_generation: u32,
+    rulings: Vec<Ruling>,
+}
+
+impl Server {
+    /// A server with no sessions, bindings or settings yet.
+    pub fn new(config: ServerConfig) -> Server {
+        let users = config
+            .users
+            .into_iter()
+            .map(|(id, zone)| {
+                (
+                    id,
+                    User {
+                        registered: true,
+                        zone,
+                        ..User::default()
+                    },
+                )
+            })
+            .collect();
+        Server {
+            profile: config.profile,
+            app_zone: config.app_zone,
+            certs: config.certs,
+            users,
+            groups: config.groups,
+            devices: Vec::new(),
+            device_ix: BTreeMap::new(),
+            store: Vec::new(),
+            n_stored: 0,
+            jobs: Vec::new(),
+            next_login_seq: 1,
+            next_generation: 1,
+            rulings: Vec::new(),
+        }
+    }
+
+    /// The semantics profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// A known device, for inspection.
+    pub fn device(&self, key: &DeviceKey) -> Option<&Device> {
+        self.device_ix.get(key).map(|&i| &self.devices[i])
+    }
+
+    /// A user's settings, if the user is known.
+    pub fn settings(&self, user: &str) -> Option<&Settings> {
+        self.users.get(user).map(|u| &u.settings)
+    }
+
+    /// The badge a push to `user` would carry before counting another message.
+    pub fn badge(&self, user: &str) -> u32 {
+        self.users.get(user).map_or(0, |u| u.badge.value())
+    }
+
+    /// Handles one input at calendar time `now`.
+    pub fn handle(&mut self, input: Input, now: SimTime) -> Vec<Output> {
+        match input {
+            Input::Login {
+                device,
+                platform,
+                last_seen,
+            } => self.login(device, platform, last_seen),
+            Input::Logout { device, unbind } => self.logout(device, unbind),
+            Input::ConnectionLost { device } => {
+                if let Some(&i) = self.device_ix.get(&device) {
+                    self.devices[i].connected = false;
+                }
+                Vec::new()
+            }
+            Input::AppState {
+                device,
+                state,
+                badge,
+            } => self.app_state(&device, state, badge),
+            Input::BindToken {
+                device,
+                cert,
+                token,
+            } => self.bind(device, cert, token),
+            Input::Unregister { device } => self.unregister(device),
+            Input::Api(request) => self.api(request, now),
+            Input::VendorFeedback { job, result } => self.feedback(job, result),
+        }
+    }
+
+    // ---- sessions (PRS, MDV) -------------------------------------------------
+
+    fn login(
+        &mut self,
+        key: DeviceKey,
+        platform: Platform,
+        last_seen: Option<MsgId>,
+    ) -> Vec<Output> {
+        if !self.users.get(&key.user).is_some_and(|u| u.registered) {
+            let reason = format!("unknown user {}", key.user);
+            return vec![Output::LoginRejected {
+                device: key,
+                reason,
+            }];
+        }
+        let mut out = Vec::new();
+        let ix = match self.device_ix.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = self.devices.len();
+                self.devices.push(Device::new(key.clone(), platform));
+                self.device_ix.insert(key.clone(), i);
+                let user = self.users.get_mut(&key.user).expect("checked above");
+                let at = user
+                    .devices
+                    .partition_point(|&d| self.devices[d].key.name < key.name);
+                user.devices.insert(at, i);
+                i
+            }
+        };
+        let user_devices = self.users[&key.user].devices.clone();
+        out.push(Output::LoggedIn {
+            device: key.clone(),
+        });
+        // MDV-03/04: a re-login of a logged-in device is not a new device.
+        if self.devices[ix].session != Session::LoggedIn {
+            let others: Vec<usize> = user_devices.iter().copied().filter(|&d| d != ix).collect();
+            let refs: Vec<&Device> = others.iter().map(|&d| &self.devices[d]).collect();
+            let victims: Vec<usize> = kick_victims(&refs, platform, &self.profile)
+                .into_iter()
+                .map(|v| others[v])
+                .collect();
+            for v in victims {
+                let d = &mut self.devices[v];
+                d.session = Session::Kicked;
+                d.connected = false;
+                out.push(Output::Kick {
+                    device: d.key.clone(),
+                    by: key.clone(),
+                });
+            }
+            self.devices[ix].login_seq = self.next_login_seq;
+            self.next_login_seq += 1;
+        }
+        let d = &mut self.devices[ix];
+        d.session = Session::LoggedIn; // TOK-09: a kicked device's binding is active again
+        d.connected = true;
+        d.app_state = AppState::Foreground;
+        d.platform = platform;
+        let user = self.users.get_mut(&key.user).expect("registered user");
+        user.badge.reset_on_login(); // BDG-06
+        let msgs = user
+            .inbox
+            .iter()
+            .map(|&m| &self.store[m / STORE_CHUNK][m % STORE_CHUNK])
+            .filter(|m| last_seen.is_none_or(|seen| m.id > seen))
+            .cloned()
+            .collect();
+        out.push(Output::Sync { device: key, msgs });
+        out
+    }
+
+    fn logout(&mut self, key: DeviceKey, unbind: Option<bool>) -> Vec<Output> {
+        let Some(&ix) = self.device_ix.get(&key) else {
+            return vec![Output::LoggedOut {
+                device: key,
+                unbound: false,
+            }];
+        };
+        let unbind = self.profile.logout_always_unbinds
+            || unbind.unwrap_or(self.profile.logout_unbind_default);
+        let d = &mut self.devices[ix];
+        d.session = Session::LoggedOut;
+        d.connected = false;
+        let mut out = Vec::new();
+        let removed = unbind && d.binding.is_some();
+        if removed {
+            out.push(unbind_device(d, "TOK-06", "logout with unbind".into()));
+        }
+        out.push(Output::LoggedOut {
+            device: key,
+            unbound: removed,
+        });
+        out
+    }
+
+    fn app_state(&mut self, key: &DeviceKey, state: AppState, badge: Option<u32>) -> Vec<Output> {
+        if let Some(&ix) = self.device_ix.get(key) {
+            self.devices[ix].app_state = state;
+            if let Some(b) = badge {
+                self.users
+                    .get_mut(&key.user)
+                    .expect("device of a known user")
+                    .badge
+                    .report(b);
+            }
+        }
+        Vec::new()
+    }
+
+    // ---- bindings (TOK) --------------------------------------------------------
+
+    fn bind(&mut self, key: DeviceKey, cert: String, token: String) -> Vec<Output> {
+        let Some(&ix) = self
+            .device_ix
+            .get(&key)
+            .filter(|&&i| self.devices[i].session == Session::LoggedIn)
+        else {
+            return vec![Output::Rejected {
+                rule: "TOK-02",
+                reason: format!("{key} is not logged in"),
+            }];
+        };
+        let Some(&vendor) = self.certs.get(&cert) else {
+            return vec![Output::Rejected {
+                rule: "TOK-03",
+                reason: format!("unknown cert {cert:?}"),
+            }];
+        };
+        let mut out = Vec::new();
+        // TOK-05 (another user) and TOK-10 (another device of the same user): one owner per token.
+        let holders: Vec<usize> = self
+            .device_ix
+            .values()
+            .copied()
+            .filter(|&i| {
+                i != ix
+                    && self.devices[i]
+                        .binding
+                        .as_ref()
+                        .is_some_and(|b| b.token == token)
+            })
+            .collect();
+        for i in holders {
+            let d = &mut self.devices[i];
+            if d.key.user != key.user && self.profile.unique_across_users {
+                out.push(unbind_device(d, "TOK-05", format!("token bound by {key}")));
+            } else if d.key.user == key.user {
+                out.push(unbind_device(d, "TOK-10", format!("token bound by {key}")));
+            }
+        }
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        let d = &mut self.devices[ix];
+        d.binding = Some(Binding {
+            cert: cert.clone(),
+            vendor,
+            token,
+            generation,
+        }); // TOK-04 replaces
+        d.unbound_by = None;
+        out.push(Output::Accepted {
+            what: format!("binding {key} {cert} ({})", vendor.name()),
+        });
+        out
+    }
+
+    fn unregister(&mut self, key: DeviceKey) -> Vec<Output> {
+        let mut out = Vec::new();
+        if let Some(&ix) = self.device_ix.get(&key) {
+            let d = &mut self.devices[ix];
+            if d.binding.is_some() {
+                out.push(unbind_device(d, "TOK-07", "unregistered".into()));
+            }
+        }
+        out.push(Output::Accepted {
+            what: format!("unregister {key}"),
+        });
+        out
+    }
+
+    fn feedback(&mut self, job: u64, result: PushFeedback) -> Vec<Output> {
+        let PushFeedback::InvalidToken { reason } = result else {
+            return Vec::new();
+        };
+        let Some(&(ix, generation)) = job.checked_sub(1).and_then(|j| self.jobs.get(j as usize))
+        else {
+            return Vec::new();
+        };
+        let d = &mut self.devices[ix];
+        let current = d
+            .binding
+            .as_ref()
+            .is_some_and(|b| b.generation == generation);
+        if current && self.profile.invalid_removes {
+            return vec![unbind_device(d, "TOK-08", format!("vendor: {reason}"))];
+        }
+        Vec::new()
+    }
+
+    // ---- API: settings and sending -------------------------------------------
+
+    fn api(&mut self, request: ApiRequest, now: SimTime) -> Vec<Output> {
+        match request {
+            ApiRequest::Send(msg) => self.send(msg, now),
+            ApiRequest::SetRemind {
+                user,
+                conversation,
+                remind,
+            } => {
+                let u = self.users.entry(user.clone()).or_default();
+                let level = match &conversation {
+                    None => &mut u.settings.app,
+                    Some(c) => u.settings.convs.entry(c.clone()).or_default(),
+                };
+                level.remind = Some(remind);
+                let at = conversation.map_or("app".to_string(), |c| c.to_string());
+                vec![Output::Accepted {
+                    what: format!("{user}: {at} remind type {}", remind.name()),
+                }]
+            }
+            ApiRequest::ClearRemind { user, conversation } => {
+                let u = self.users.entry(user.clone()).or_default();
+                if let Some(l) = u.settings.convs.get_mut(&conversation) {
+                    l.remind = None;
+                }
+                u.settings.tidy(&conversation);
+                vec![Output::Accepted {
+                    what: format!("{user}: {conversation} remind type cleared"),
+                }]
+            }
+            ApiRequest::SetDnd {
+                user,
+                conversation,
+                window,
+                duration,
+            } => self.set_dnd(user, conversation, window, duration, now),
+            ApiRequest::SetLanguage { user, language } => {
+                let what = format!(
+                    "{user}: push language {}",
+                    language.as_deref().unwrap_or("cleared")
+                );
+                self.users.entry(user).or_default().settings.language = language;
+                vec![Output::Accepted { what }]
+            }
+            ApiRequest::CreateGroup { group, members } => {
+                let what = format!("group {group} with {} members", members.len());
+                self.groups.insert(group, members);
+                vec![Output::Accepted { what }]
+            }
+        }
+    }
+
+    /// DNDW-01/06/07/08, DNDD-01..05: validate everything first; a rejection changes nothing.
+    fn set_dnd(
+        &mut self,
+        user: UserId,
+        conversation: Option<Conversation>,
+        window: Option<String>,
+        duration: Option<i64>,
+        now: SimTime,
+    ) -> Vec<Output> {
+        let reject = |rule, reason| vec![Output::Rejected { rule, reason }];
+        if conversation.is_some()
+            && window.is_some()
+            && self.profile.window_scope == WindowScope::AppOnlyReject
+        {
+            return reject("DNDW-07", "DND windows are app-level only (A-03)".into());
+        }
+        let window = match window.as_deref().map(parse_window_arg).transpose() {
+            Ok(w) => w,
+            Err(e) => return reject("DNDW-01", e),
+        };
+        let unit = self.profile.duration_unit;
+        let until = match duration.map(|d| duration_expiry(d, unit, now)).transpose() {
+            Ok(u) => u,
+            Err(e) => return reject("DNDD-01", e),
+        };
+        let zone = self.zone_of(&user);
+        let u = self.users.entry(user.clone()).or_default();
+        let at = conversation
+            .as_ref()
+            .map_or("app".to_string(), |c| c.to_string());
+        let level: &mut Level = match &conversation {
+            None => &mut u.settings.app,
+            Some(c) => u.settings.convs.entry(c.clone()).or_default(),
+        };
+        let mut parts = Vec::new();
+        if let Some(w) = window {
+            level.window = w; // DNDW-06: replaces
+            parts.push(match w {
+                Some(w) => format!("window {w}"),
+                None => "window cleared".to_string(),
+            });
+        }
+        if let Some(until) = until {
+            level.until = until; // DNDD-05: replaces, from the new set time
+            parts.push(match until {
+                Some(t) => format!(
+                    "duration {} {} until {}",
+                    duration.unwrap_or(0),
+                    unit_name(unit),
+                    zone.format(t)
+                ),
+                None => "duration cleared".to_string(),
+            });
+        }
+        if let Some(c) = &conversation {
+            u.settings.tidy(c);
+        }
+        if parts.is_empty() {
+            parts.push("unchanged".to_string());
+        }
+        vec![Output::Accepted {
+            what: format!("{user}: {at} DND {}", parts.join(", ")),
+        }]
+    }
+
+    fn zone_of(&self, user: &str) -> Zone {
+        self.users
+            .get(user)
+            .and_then(|u| u.zone)
+            .unwrap_or(self.app_zone)
+    }
+
+    /// MSG-01/02, DLV-01, DNDX-05 per device, BDG-06.
+    fn send(&mut self, msg: Message, now: SimTime) -> Vec<Output> {
+        let members: Vec<UserId> = match &msg.to {
+            Conversation::User(_) => Vec::new(),
+            Conversation::Group(g) | Conversation::ChatRoom(g) => {
+                self.groups.get(g).cloned().unwrap_or_default()
+            }
+        };
+        let mut names: Vec<&str> = match &msg.to {
+            Conversation::User(peer) => vec![peer.as_str()],
+            _ => members.iter().map(String::as_str).collect(),
+        };
+        names.push(&msg.from);
+        names.sort_unstable();
+        names.dedup();
+        let stored = !matches!(msg.to, Conversation::ChatRoom(_));
+        let store_ix = self.n_stored;
+        let mut out = Vec::with_capacity(4 * names.len() + 2);
+        let mut rulings = std::mem::take(&mut self.rulings);
+        for &name in &names {
+            let is_sender = name == msg.from;
+            // Phase 1: decide every device of the user (no allocation).
+            let Some(user) = self.users.get(name) else {
+                continue;
+            };
+            let zone = user.zone.unwrap_or(self.app_zone);
+            let conv_level = if user.settings.convs.is_empty() {
+                None
+            } else {
+                user.settings.conv(&recipient_view(&msg))
+            };
+            let r = Recipient {
+                is_sender,
+                settings: &user.settings,
+                conv: conv_level,
+                mentioned: mentions(&msg, name),
+                online_device: user
+                    .devices
+                    .iter()
+                    .position(|&d| self.devices[d].is_online(&self.profile)),
+                local_minute: user
+                    .settings
+                    .app
+                    .window
+                    .map(|_| zone.local(now).minute_of_day() as u16),
+            };
+            rulings.clear();
+            for (me, &d) in user.devices.iter().enumerate() {
+                rulings.push(decide(&self.profile, &msg, &r, &self.devices[d], me, now));
+            }
+            // Phase 2: store and badge (BDG-06, A-20).
+            let pushed = rulings.iter().any(|r| matches!(r, Ruling::Push { .. }));
+            let settings_suppressed = rulings.iter().any(|r| {
+                matches!(
+                    r,
+                    Ruling::Suppress(
+                        Why::AppWindow(..)
+                            | Why::AppDuration(_)
+                            | Why::ConvDuration(_)
+                            | Why::Remind(..)
+                    )
+                )
+            });
+            let user = self.users.get_mut(name).expect("looked up above");
+            if stored && !is_sender {
+                user.inbox.push(store_ix);
+            }
+            let badge = if pushed {
+                user.badge.count_push()
+            } else {
+                if settings_suppressed && self.profile.badge_counts_suppressed {
+                    user.badge.count_suppressed();
+                }
+                user.badge.value()
+            };
+            // Phase 3: outputs, devices in name order.
+            let user = &self.users[name];
+            let language = user.settings.language.as_deref();
+            for (me, &d) in user.devices.iter().enumerate() {
+                let device = &self.devices[d];
+                if !is_sender && device.connected && device.session == Session::LoggedIn {
+                    out.push(Output::Deliver {
+                        device: device.key.clone(),
+                        msg: msg.clone(),
+                    });
+                }
+                match rulings[me] {
+                    Ruling::Push { .. } => {
+                        let b = device
+                            .active_binding()
+                            .expect("decide pushes only bound devices");
+                        let id = self.jobs.len() as u64 + 1;
+                        self.jobs.push((d, b.generation));
+                        let job = PushJob {
+                            id,
+                            msg: msg.id,
+                            device: device.key.clone(),
+                            vendor: b.vendor,
+                            cert: b.cert.clone(),
+                            token: b.token.clone(),
+                            notification: notification(&msg, name, language, badge),
+                        };
+                        let verdict = Verdict::Push {
+                            job: job.clone(),
+                            rule: rulings[me].rule(),
+                        };
+                        out.push(Output::Decided(Decision {
+                            msg: msg.id,
+                            device: device.key.clone(),
+                            verdict,
+                        }));
+                        out.push(Output::Push(job));
+                    }
+                    Ruling::Suppress(why) => {
+                        let other = |i: usize| self.devices[user.devices[i]].key.to_string();
+                        let reason = why.reason(&zone, &recipient_view(&msg), now, &other);
+                        let verdict = Verdict::Suppressed(Suppression {
+                            rule: why.rule(),
+                            reason,
+                        });
+                        out.push(Output::Decided(Decision {
+                            msg: msg.id,
+                            device: device.key.clone(),
+                            verdict,
+                        }));
+                    }
+                }
+            }
+        }
+        self.rulings = rulings;
+        drop(names);
+        if stored {
+            if self.n_stored % STORE_CHUNK == 0 {
+                self.store.push(Vec::with_capacity(STORE_CHUNK));
+            }
+            self.store.last_mut().expect("a chunk with room").push(msg);
+            self.n_stored += 1;
+        }
+        out
+    }
+}
+
+/// The conversation as a recipient sees it: single chats are keyed by the peer (the sender).
+fn recipient_view(msg: &Message) -> Conversation {
+    match &msg.to {
+        Conversation::User(_) => Conversation::User(msg.from.clone()),
+        other => other.clone(),
+    }
+}
+
+/// Removes `d`'s binding for `rule` and says so.
+fn unbind_device(d: &mut Device, rule: &'static str, reason: String) -> Output {
+    d.binding = None;
+    d.unbound_by = Some(rule);
+    Output::Unbound {
+        device: d.key.clone(),
+        rule,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests;

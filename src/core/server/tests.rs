@@ -1,0 +1,660 @@
+//! Server tests through one script helper, [`check`]: a few lines of a tiny
+//! command language in, a compact rendering of the outputs out.
+
+use super::*;
+use crate::core::model::{Mentions, MsgKind, RemindType};
+
+/// 2026-03-01T00:00:00+08:00.
+const DAY0: SimTime = SimTime(1_772_294_400_000);
+
+fn config(profile: Profile) -> ServerConfig {
+    let users = ["alice", "bob", "carol", "vera"]
+        .into_iter()
+        .map(|u| (u.to_string(), None))
+        .collect();
+    ServerConfig {
+        profile,
+        app_zone: Zone::parse("Asia/Shanghai").unwrap(),
+        certs: BTreeMap::from([
+            ("fcm-prod".to_string(), Vendor::Fcm),
+            ("hw-prod".to_string(), Vendor::Huawei),
+        ]),
+        users,
+        groups: BTreeMap::from([(
+            "g1".to_string(),
+            vec!["alice".to_string(), "bob".to_string(), "vera".to_string()],
+        )]),
+    }
+}
+
+fn key(text: &str) -> DeviceKey {
+    DeviceKey::parse(text).unwrap()
+}
+
+/// Runs `script` on a fresh server and returns the rendered outputs.
+///
+/// Commands (one per line, `#` comments): `at HH:MM` (local, day 0) / `at +1d HH:MM`,
+/// `login DEV [PLATFORM] [last=N]`, `kill DEV`, `bg DEV`, `fg DEV`,
+/// `logout DEV [unbind|keep]`, `bind DEV CERT TOKEN`, `unregister DEV`,
+/// `invalid JOB`, `send FROM TO TEXT…`, `gsend FROM GROUP TEXT…`, `roomsend FROM GROUP TEXT`,
+/// `mention USER,…|all` / `force` / `silent` / `control` (modify the next send),
+/// `remind USER [CONV] TYPE`, `clear USER CONV`, `window USER [CONV] TEXT`,
+/// `dur USER [CONV] N`, `lang USER CODE`. CONV is `user:x` or `group:g`.
+fn run(profile: Profile, script: &str) -> Vec<String> {
+    let mut server = Server::new(config(profile));
+    let mut now = DAY0;
+    let mut next_id = 1;
+    let mut pending = Message::text(0, "", Conversation::User(String::new()), "");
+    let mut rendered = Vec::new();
+    for line in script
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let conv = |s: &str| match s.split_once(':') {
+            Some(("user", u)) => Some(Conversation::User(u.into())),
+            Some(("group", g)) => Some(Conversation::Group(g.into())),
+            _ => None,
+        };
+        let input = match w[0] {
+            "at" => {
+                let (days, clock) = if w[1].starts_with('+') {
+                    (w[1][1..w[1].len() - 1].parse().unwrap(), w[2])
+                } else {
+                    (0, w[1])
+                };
+                let (h, m) = clock.split_once(':').unwrap();
+                let min: i64 = h.parse::<i64>().unwrap() * 60 + m.parse::<i64>().unwrap();
+                now = DAY0.plus_ms(days * 86_400_000 + min * 60_000);
+                continue;
+            }
+            "login" => {
+                let platform = w
+                    .get(2)
+                    .and_then(|p| Platform::parse(p))
+                    .unwrap_or(Platform::Android);
+                let last_seen = w
+                    .iter()
+                    .find_map(|x| x.strip_prefix("last="))
+                    .map(|n| MsgId(n.parse().unwrap()));
+                Input::Login {
+                    device: key(w[1]),
+                    platform,
+                    last_seen,
+                }
+            }
+            "kill" => Input::ConnectionLost { device: key(w[1]) },
+            "bg" | "fg" => Input::AppState {
+                device: key(w[1]),
+                state: if w[0] == "bg" {
+                    AppState::Background
+                } else {
+                    AppState::Foreground
+                },
+                badge: None,
+            },
+            "logout" => Input::Logout {
+                device: key(w[1]),
+                unbind: w.get(2).map(|x| *x == "unbind"),
+            },
+            "bind" => Input::BindToken {
+                device: key(w[1]),
+                cert: w[2].into(),
+                token: w[3].into(),
+            },
+            "unregister" => Input::Unregister { device: key(w[1]) },
+            "invalid" => Input::VendorFeedback {
+                job: w[1].parse().unwrap(),
+                result: PushFeedback::InvalidToken {
+                    reason: "UNREGISTERED".into(),
+                },
+            },
+            "mention" => {
+                pending.mentions = match w[1] {
+                    "all" => Mentions::All,
+                    list => Mentions::Users(list.split(',').map(String::from).collect()),
+                };
+                continue;
+            }
+            "force" => {
+                pending.force_push = true;
+                continue;
+            }
+            "silent" => {
+                pending.silent = true;
+                continue;
+            }
+            "control" => {
+                pending.kind = MsgKind::Control;
+                continue;
+            }
+            "send" | "gsend" | "roomsend" => {
+                let to = match w[0] {
+                    "send" => Conversation::User(w[2].into()),
+                    "gsend" => Conversation::Group(w[2].into()),
+                    _ => Conversation::ChatRoom(w[2].into()),
+                };
+                let mut msg = std::mem::replace(&mut pending, Message::text(0, "", to.clone(), ""));
+                msg.id = MsgId(next_id);
+                msg.from = w[1].into();
+                msg.to = to;
+                msg.text = w[3..].join(" ");
+                next_id += 1;
+                Input::Api(ApiRequest::Send(msg))
+            }
+            "remind" => {
+                let (c, t) = if w.len() == 4 {
+                    (conv(w[2]), w[3])
+                } else {
+                    (None, w[2])
+                };
+                Input::Api(ApiRequest::SetRemind {
+                    user: w[1].into(),
+                    conversation: c,
+                    remind: RemindType::parse(t).unwrap(),
+                })
+            }
+            "clear" => Input::Api(ApiRequest::ClearRemind {
+                user: w[1].into(),
+                conversation: conv(w[2]).unwrap(),
+            }),
+            "window" | "dur" => {
+                let (c, arg) = if w.len() == 4 {
+                    (conv(w[2]), w[3])
+                } else {
+                    (None, *w.get(2).unwrap_or(&""))
+                };
+                let (window, duration) = if w[0] == "window" {
+                    (Some(arg.to_string()), None)
+                } else {
+                    (None, Some(arg.parse().unwrap()))
+                };
+                Input::Api(ApiRequest::SetDnd {
+                    user: w[1].into(),
+                    conversation: c,
+                    window,
+                    duration,
+                })
+            }
+            "lang" => Input::Api(ApiRequest::SetLanguage {
+                user: w[1].into(),
+                language: Some(w[2].into()),
+            }),
+            other => panic!("unknown command {other}"),
+        };
+        for o in server.handle(input, now) {
+            if let Some(r) = render(&o) {
+                rendered.push(r);
+            }
+        }
+    }
+    rendered
+}
+
+/// Compact text of an output; `LoggedIn`, `Accepted` and `Push` (mirrored in
+/// `Decided`) are left out.
+fn render(o: &Output) -> Option<String> {
+    Some(match o {
+        Output::LoggedIn { .. } | Output::Accepted { .. } | Output::Push(_) => return None,
+        Output::LoginRejected { device, .. } => format!("login-rejected {device}"),
+        Output::Kick { device, by } => format!("kick {device} by {by}"),
+        Output::LoggedOut { device, unbound } => format!("logged-out {device} unbound={unbound}"),
+        Output::Deliver { device, msg } => format!("deliver {device} {}", msg.id),
+        Output::Sync { device, msgs } => {
+            let ids: Vec<String> = msgs.iter().map(|m| m.id.to_string()).collect();
+            format!("sync {device} [{}]", ids.join(","))
+        }
+        Output::Decided(d) => match &d.verdict {
+            Verdict::Push { job, rule } => format!(
+                "{} {} push {rule} job={} {} badge={}",
+                d.device,
+                d.msg,
+                job.id,
+                job.token,
+                job.notification.badge.unwrap_or(0)
+            ),
+            Verdict::Online => format!("{} {} online", d.device, d.msg),
+            Verdict::Suppressed(s) => format!("{} {} no {} {}", d.device, d.msg, s.rule, s.reason),
+        },
+        Output::Unbound { device, rule, .. } => format!("unbound {device} {rule}"),
+        Output::Rejected { rule, .. } => format!("rejected {rule}"),
+    })
+}
+
+/// Runs `script` under `profile` and compares the rendered outputs with
+/// `expect` (one per line, leading whitespace ignored). A line of `expect`
+/// ending in `…` matches any output that starts with the text before it.
+fn check_with(profile: Profile, script: &str, expect: &str) {
+    let got = run(profile, script);
+    let want: Vec<&str> = expect
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let ok = got.len() == want.len()
+        && got
+            .iter()
+            .zip(&want)
+            .all(|(g, w)| match w.strip_suffix('…') {
+                Some(prefix) => g.starts_with(prefix),
+                None => g == w,
+            });
+    assert!(
+        ok,
+        "\n--- got:\n{}\n--- want:\n{}\n",
+        got.join("\n"),
+        want.join("\n")
+    );
+}
+
+fn check(script: &str, expect: &str) {
+    check_with(Profile::easemob(), script, expect);
+}
+
+const BOB_KILLED: &str = "login bob/phone\nbind bob/phone fcm-prod t1\nkill bob/phone\n";
+
+#[test]
+fn dlv_01_message_to_killed_device_is_pushed_and_synced_on_login() {
+    check(
+        &format!("{BOB_KILLED} at 10:00\n send alice bob hi\n login bob/phone last=0"),
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         sync bob/phone [m1]",
+    );
+}
+
+#[test]
+fn dlv_04_suppressed_message_is_not_pushed_later_but_synced() {
+    check(
+        &format!("{BOB_KILLED} window bob 22:00-07:00\n at 23:59\n send alice bob late\n at +1d 07:00\n send alice bob morning\n login bob/phone last=0"),
+        "sync bob/phone []
+         bob/phone m1 no DNDW-04 app DND window 22:00-07:00 (Asia/Shanghai 23:59)
+         bob/phone m2 push DNDX-05 job=1 t1 badge=1
+         sync bob/phone [m1,m2]",
+    );
+}
+
+#[test]
+fn dlv_01_sync_honours_the_cursor_and_skips_own_messages() {
+    check(
+        &format!("{BOB_KILLED} send alice bob a\n send bob alice b\n send alice bob c\n login bob/phone last=1"),
+        "sync bob/phone []
+         bob/phone m1 push…
+         bob/phone m2 no PRS-10…
+         bob/phone m3 push…
+         sync bob/phone [m3]",
+    );
+}
+
+#[test]
+fn prs_02_prs_03_online_devices_get_delivery_not_push() {
+    check(
+        "login bob/phone\n bind bob/phone fcm-prod t1\n send alice bob a\n bg bob/phone\n send alice bob b",
+        "sync bob/phone []
+         deliver bob/phone m1
+         bob/phone m1 no PRS-02 online in foreground: delivered online
+         deliver bob/phone m2
+         bob/phone m2 no PRS-03 online in background with a live connection: delivered online",
+    );
+}
+
+#[test]
+fn prs_07_a_22_until_connection_lost_the_server_thinks_online() {
+    check(
+        "login bob/phone\n bind bob/phone fcm-prod t1\n send alice bob a\n kill bob/phone\n send alice bob b",
+        "sync bob/phone []
+         deliver bob/phone m1
+         bob/phone m1 no PRS-02…
+         bob/phone m2 push DNDX-05 job=1 t1 badge=1",
+    );
+}
+
+#[test]
+fn mdv_01_all_offline_suppresses_when_another_device_is_online() {
+    check(
+        &format!("{BOB_KILLED} login bob/pad ios\n send alice bob a"),
+        "sync bob/phone []
+         sync bob/pad []
+         deliver bob/pad m1
+         bob/pad m1 no PRS-02…
+         bob/phone m1 no MDV-01 all_offline: bob/pad is online",
+    );
+}
+
+#[test]
+fn mdv_02_any_offline_pushes_only_offline_devices() {
+    let p = Profile {
+        multi_policy: crate::core::profile::MultiPolicy::AnyOffline,
+        ..Profile::easemob()
+    };
+    check_with(
+        p,
+        &format!("{BOB_KILLED} login bob/pad ios\n bind bob/pad hw-prod t2\n send alice bob a"),
+        "sync bob/phone []
+         sync bob/pad []
+         deliver bob/pad m1
+         bob/pad m1 no PRS-02…
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1",
+    );
+}
+
+#[test]
+fn mdv_04_mdv_05_fifth_android_login_kicks_the_earliest_which_gets_no_push() {
+    check(
+        "login bob/a1\n bind bob/a1 fcm-prod t1\n login bob/a2\n login bob/a3\n login bob/i1 ios\n login bob/a4
+         login bob/a1\n# re-login of a logged-in device kicks nobody
+         login bob/a5\n kill bob/a2\n kill bob/a3\n kill bob/a4\n kill bob/a5\n kill bob/i1
+         send alice bob hi
+         login bob/a1\n kill bob/a1\n kill bob/a2\n send alice bob again",
+        "sync bob/a1 []
+         sync bob/a2 []
+         sync bob/a3 []
+         sync bob/i1 []
+         sync bob/a4 []
+         sync bob/a1 []
+         kick bob/a1 by bob/a5
+         sync bob/a5 []
+         bob/a1 m1 no MDV-05 kicked by a newer login: binding suspended
+         bob/a2 m1 no TOK-01…
+         bob/a3 m1 no TOK-01…
+         bob/a4 m1 no TOK-01…
+         bob/a5 m1 no TOK-01…
+         bob/i1 m1 no TOK-01…
+         kick bob/a2 by bob/a1
+         sync bob/a1 [m1]
+         bob/a1 m2 push DNDX-05 job=1 t1 badge=1
+         bob/a2 m2 no MDV-05…
+         bob/a3 m2 no TOK-01…
+         bob/a4 m2 no TOK-01…
+         bob/a5 m2 no TOK-01…
+         bob/i1 m2 no TOK-01…",
+    );
+}
+
+#[test]
+fn tok_02_tok_03_bind_needs_login_and_a_known_cert() {
+    check(
+        "bind bob/phone fcm-prod t1\n login bob/phone\n bind bob/phone nope t1\n kill bob/phone\n send alice bob a",
+        "rejected TOK-02
+         sync bob/phone []
+         rejected TOK-03
+         bob/phone m1 no TOK-01 no push binding",
+    );
+}
+
+#[test]
+fn tok_04_rebind_replaces_the_token() {
+    check(
+        &format!("{BOB_KILLED} login bob/phone\n bind bob/phone fcm-prod t9\n kill bob/phone\n send alice bob a"),
+        "sync bob/phone []
+         sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t9 badge=1",
+    );
+}
+
+#[test]
+fn tok_05_a_14_same_token_bound_by_another_user_leaves_the_old_user() {
+    check(
+        &format!("{BOB_KILLED} login carol/phone\n bind carol/phone fcm-prod t1\n kill carol/phone\n send alice bob a\n send alice carol b"),
+        "sync bob/phone []
+         sync carol/phone []
+         unbound bob/phone TOK-05
+         bob/phone m1 no TOK-05 token taken by another user: no binding
+         carol/phone m2 push DNDX-05 job=1 t1 badge=1",
+    );
+}
+
+#[test]
+fn tok_06_logout_unbind_true_stops_push_and_false_keeps_it() {
+    check(
+        &format!("{BOB_KILLED} login bob/phone\n logout bob/phone keep\n send alice bob a\n login bob/phone\n logout bob/phone unbind\n send alice bob b"),
+        "sync bob/phone []
+         sync bob/phone []
+         logged-out bob/phone unbound=false
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         sync bob/phone [m1]
+         unbound bob/phone TOK-06
+         logged-out bob/phone unbound=true
+         bob/phone m2 no TOK-06 logged out with unbind: no binding",
+    );
+}
+
+#[test]
+fn tok_06_logout_without_argument_takes_the_profile_default() {
+    let p = Profile {
+        logout_unbind_default: false,
+        ..Profile::easemob()
+    };
+    check_with(
+        p,
+        &format!("{BOB_KILLED} login bob/phone\n logout bob/phone"),
+        "sync bob/phone []\n sync bob/phone []\n logged-out bob/phone unbound=false",
+    );
+    check(&format!("{BOB_KILLED} login bob/phone\n logout bob/phone"), "sync bob/phone []\n sync bob/phone []\n unbound bob/phone TOK-06\n logged-out bob/phone unbound=true");
+}
+
+#[test]
+fn tok_07_unregister_removes_the_binding() {
+    check(
+        &format!("{BOB_KILLED} unregister bob/phone\n send alice bob a"),
+        "sync bob/phone []
+         unbound bob/phone TOK-07
+         bob/phone m1 no TOK-07 unregistered: no binding",
+    );
+}
+
+#[test]
+fn tok_08_invalid_token_feedback_unbinds_and_rebind_restores() {
+    check(
+        &format!("{BOB_KILLED} send alice bob a\n invalid 1\n invalid 1\n send alice bob b\n login bob/phone\n bind bob/phone fcm-prod t2\n kill bob/phone\n send alice bob c"),
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         unbound bob/phone TOK-08
+         bob/phone m2 no TOK-08 token reported invalid by the vendor: no binding
+         sync bob/phone [m1,m2]
+         bob/phone m3 push DNDX-05 job=2 t2 badge=1",
+    );
+}
+
+#[test]
+fn dndw_01_out_of_range_window_is_rejected_and_dndw_07_conversation_window_too() {
+    check(
+        &format!("{BOB_KILLED} window bob 24:00-07:00\n window bob group:g1 22:00-07:00\n send alice bob a"),
+        "sync bob/phone []
+         rejected DNDW-01
+         rejected DNDW-07
+         bob/phone m1 push…",
+    );
+}
+
+#[test]
+fn dndw_08_empty_window_clears() {
+    check(
+        &format!("{BOB_KILLED} window bob 00:00-00:00\n send alice bob a\n window bob\n send alice bob b"),
+        "sync bob/phone []
+         bob/phone m1 no DNDW-03…
+         bob/phone m2 push…",
+    );
+}
+
+#[test]
+fn dndw_03_d_11_native_profile_turns_midnight_window_off() {
+    check_with(
+        Profile::easemob_native(),
+        &format!("{BOB_KILLED} window bob 00:00-00:00\n at 10:00\n send alice bob a"),
+        "sync bob/phone []\n bob/phone m1 push…",
+    );
+}
+
+#[test]
+fn dndd_01_out_of_range_duration_rejected_previous_value_kept() {
+    check(
+        &format!("{BOB_KILLED} at 10:00\n dur bob 3600000\n dur bob 604800001\n at 10:30\n send alice bob a\n at 11:00\n send alice bob b"),
+        "sync bob/phone []
+         rejected DNDD-01
+         bob/phone m1 no DNDD-03 app DND duration until 2026-03-01T11:00:00+08:00
+         bob/phone m2 push…",
+    );
+}
+
+#[test]
+fn dndd_02_a_09_zero_clears_and_dndd_05_new_duration_replaces() {
+    check(
+        &format!("{BOB_KILLED} at 10:00\n dur bob 3600000\n at 10:30\n dur bob 0\n at 10:31\n send alice bob a\n dur bob 60000\n at 10:32\n send alice bob b"),
+        "sync bob/phone []
+         bob/phone m1 push…
+         bob/phone m2 push…",
+    );
+}
+
+#[test]
+fn dndd_04_e_13_conversation_duration_mutes_only_that_group() {
+    check(
+        &format!("{BOB_KILLED} dur bob group:g1 3600000\n gsend alice g1 x\n send alice bob y"),
+        "sync bob/phone []
+         bob/phone m1 no DNDD-03 group:g1 DND duration…
+         bob/phone m2 push…",
+    );
+}
+
+#[test]
+fn dndd_01_native_profile_takes_minutes() {
+    check_with(
+        Profile::easemob_native(),
+        &format!("{BOB_KILLED} at 10:00\n dur bob 10081\n dur bob 60\n at 10:59\n send alice bob a\n at 11:00\n send alice bob b"),
+        "sync bob/phone []
+         rejected DNDD-01
+         bob/phone m1 no DNDD-03…
+         bob/phone m2 push…",
+    );
+}
+
+#[test]
+fn msg_02_e_37_group_members_each_decided_sender_never_pushed() {
+    check(
+        "login alice/phone\n bind alice/phone fcm-prod ta\n kill alice/phone
+         login vera/phone\n bind vera/phone fcm-prod tv\n remind vera group:g1 NONE
+         login bob/phone\n bind bob/phone fcm-prod tb\n kill bob/phone
+         gsend alice g1 hello",
+        "sync alice/phone []
+         sync vera/phone []
+         sync bob/phone []
+         alice/phone m1 no PRS-10…
+         bob/phone m1 push DNDX-05 job=1 tb badge=1
+         deliver vera/phone m1
+         vera/phone m1 no PRS-02…",
+    );
+}
+
+#[test]
+fn msg_06_rt_05_e_17_at_pushes_only_the_mentioned() {
+    check(
+        "login bob/phone\n bind bob/phone fcm-prod tb\n kill bob/phone\n login vera/phone\n bind vera/phone fcm-prod tv\n kill vera/phone
+         remind bob AT\n remind vera AT\n mention vera,carol\n gsend alice g1 hi",
+        "sync bob/phone []
+         sync vera/phone []
+         bob/phone m1 no RT-05 remind type AT (app) and not mentioned
+         vera/phone m1 push DNDX-05 job=1 tv badge=1",
+    );
+}
+
+#[test]
+fn rt_04_clear_conversation_remind_inherits_app() {
+    check(
+        &format!("{BOB_KILLED} remind bob NONE\n remind bob user:alice ALL\n send alice bob a\n clear bob user:alice\n send alice bob b"),
+        "sync bob/phone []
+         bob/phone m1 push…
+         bob/phone m2 no RT-05 remind type NONE (app)",
+    );
+}
+
+#[test]
+fn msg_09_e_21_force_push_through_window_and_none() {
+    check(
+        &format!("{BOB_KILLED} window bob 00:00-00:00\n remind bob NONE\n force\n send alice bob a\n send alice bob b"),
+        "sync bob/phone []
+         bob/phone m1 push MSG-09 job=1 t1 badge=1
+         bob/phone m2 no DNDW-03…",
+    );
+}
+
+#[test]
+fn msg_08_msg_10_a_17_silent_control_and_chat_room_are_not_pushed() {
+    check(
+        &format!("{BOB_KILLED} silent\n send alice bob a\n control\n send alice bob b\n roomsend alice g1 c\n login bob/phone last=0"),
+        "sync bob/phone []
+         bob/phone m1 no MSG-08…
+         bob/phone m2 no MSG-10…
+         bob/phone m3 no MSG-03…
+         sync bob/phone [m1,m2]",
+    );
+}
+
+#[test]
+fn bdg_06_badge_counts_pushes_per_user_and_resets_on_login() {
+    check(
+        &format!("{BOB_KILLED} login bob/pad ios\n bind bob/pad hw-prod t2\n kill bob/pad\n send alice bob a\n window bob 00:00-00:00\n send alice bob b\n window bob\n send alice bob c\n login bob/phone\n kill bob/phone\n send alice bob d"),
+        "sync bob/phone []
+         sync bob/pad []
+         bob/pad m1 push DNDX-05 job=1 t2 badge=1
+         bob/phone m1 push DNDX-05 job=2 t1 badge=1
+         bob/pad m2 no DNDW-03…
+         bob/phone m2 no DNDW-03…
+         bob/pad m3 push DNDX-05 job=3 t2 badge=2
+         bob/phone m3 push DNDX-05 job=4 t1 badge=2
+         sync bob/phone [m1,m2,m3]
+         bob/pad m4 push DNDX-05 job=5 t2 badge=1
+         bob/phone m4 push DNDX-05 job=6 t1 badge=1",
+    );
+}
+
+#[test]
+fn cnt_05_push_carries_translation_and_payload() {
+    let mut s = Server::new(config(Profile::easemob()));
+    let t = DAY0;
+    for i in [
+        Input::Login {
+            device: key("bob/phone"),
+            platform: Platform::Android,
+            last_seen: None,
+        },
+        Input::BindToken {
+            device: key("bob/phone"),
+            cert: "fcm-prod".into(),
+            token: "t1".into(),
+        },
+        Input::ConnectionLost {
+            device: key("bob/phone"),
+        },
+        Input::Api(ApiRequest::SetLanguage {
+            user: "bob".into(),
+            language: Some("en".into()),
+        }),
+    ] {
+        s.handle(i, t);
+    }
+    let mut m = Message::text(1, "alice", Conversation::Group("g1".into()), "你好");
+    m.translations.insert("en".into(), "hello".into());
+    let out = s.handle(Input::Api(ApiRequest::Send(m)), t);
+    let Some(Output::Push(job)) = out.iter().find(|o| matches!(o, Output::Push(_))) else {
+        panic!("{out:?}")
+    };
+    assert_eq!(
+        (
+            job.notification.title.as_str(),
+            job.notification.body.as_str()
+        ),
+        ("g1", "hello")
+    );
+    assert_eq!(
+        job.notification.payload.get("g").map(String::as_str),
+        Some("g1")
+    );
+    assert_eq!(job.vendor, Vendor::Fcm);
+}
+
+#[test]
+fn login_of_unknown_user_is_rejected() {
+    check("login zed/phone", "login-rejected zed/phone");
+}

@@ -1,0 +1,88 @@
+//! Huawei's stateful parts: the client-credentials exchange and the send.
+
+use super::model::{Model, Parsed, Reply};
+use crate::core::time::SimTime;
+use crate::vendor::wire::{at, bearer};
+
+/// Responses this model names (a test checks that `mocks/huawei.yaml` has them).
+pub const RESPONSES: &[&str] = &[
+    "token_ok",
+    "invalid_client",
+    "ok",
+    "auth_error",
+    "token_expired",
+    "all_tokens_invalid",
+    "partial_invalid",
+    "not_found",
+];
+
+/// Dispatches a route's handler.
+pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) -> Reply {
+    match handler {
+        "token" => token(model, p, now),
+        "send" => send(model, p, now),
+        _ => Reply::with(
+            "not_found",
+            vec![("detail", format!("unknown handler {handler}"))],
+        ),
+    }
+}
+
+fn token(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
+    let c = &model.spec.credentials;
+    let id_ok = p.form.get("client_id").is_some_and(|v| *v == c.client_id);
+    let secret_ok = p.form.get("client_secret").is_some_and(|v| *v == c.secret);
+    if !(id_ok && secret_ok) {
+        return Reply::plain("invalid_client");
+    }
+    let n = model.state.next_id();
+    // Real tokens contain '+', '/' and '=' (VENDORS.md §2.1).
+    let value = format!("DQEhw{n:06}/pushsim+token=");
+    let lifetime = model.spec.auth.lifetime_s;
+    model
+        .state
+        .issued
+        .insert(value.clone(), now.plus_ms(lifetime * 1000));
+    Reply::with(
+        "token_ok",
+        vec![
+            ("access_token", value),
+            ("expires_in", lifetime.to_string()),
+        ],
+    )
+}
+
+fn send(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
+    match bearer(p.req).and_then(|b| model.state.issued.get(b)) {
+        None => return Reply::plain("auth_error"),
+        Some(exp) if now >= *exp => return Reply::plain("token_expired"),
+        Some(_) => {}
+    }
+    let body = p.json.as_ref().expect("the route checks the JSON body");
+    let tokens: Vec<&str> = at(body, "message.token")
+        .and_then(|t| t.as_array())
+        .map(|a| a.iter().filter_map(|t| t.as_str()).collect())
+        .unwrap_or_default();
+    let illegal: Vec<&str> = tokens
+        .iter()
+        .copied()
+        .filter(|t| model.token_invalid(t))
+        .collect();
+    let id = model.state.next_id();
+    let request_id = format!("pushsim{id:012}");
+    if illegal.is_empty() {
+        return Reply::with("ok", vec![("request_id", request_id)]);
+    }
+    if illegal.len() == tokens.len() {
+        return Reply::with("all_tokens_invalid", vec![("request_id", request_id)]);
+    }
+    let msg = serde_json::json!({
+        "success": tokens.len() - illegal.len(),
+        "failure": illegal.len(),
+        "illegal_tokens": illegal,
+    });
+    Reply::with(
+        "partial_invalid",
+        vec![("request_id", request_id), ("msg", msg.to_string())],
+    )
+}

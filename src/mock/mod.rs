@@ -1,0 +1,21 @@
+//! The wiremocked vendors.
+//!
+//! Each vendor's behaviour is a pure model ([`model::Model`]: request + calendar
+//! time → response, with its own state of issued auth tokens and invalid device
+//! tokens), declared in `mocks/<vendor>.yaml` (routes, checks, responses) with
+//! the stateful parts in `mock/<vendor>.rs`. wiremock is only the shell
+//! ([`shell`]); [`fleet`] starts one MockServer per vendor for a run and
+//! [`client`] is the blocking HTTP client the simulation's bridge uses.
+
+pub mod client;
+pub mod fcm;
+pub mod fleet;
+pub mod huawei;
+pub mod model;
+pub mod shell;
+pub mod spec;
+
+/// The header that carries the calendar time (ms since the Unix epoch) from the
+/// simulation to the mocks, so that token expiry and fault windows follow the
+/// scenario clock.
+pub const NOW_HEADER: &str = "x-pushsim-now";

@@ -1,0 +1,274 @@
+//! The pure vendor model: route, check, hand to the vendor's stateful
+//! handler, render the named response. No IO and no clock: the calendar time
+//! comes with each call.
+
+use super::spec::{Check, JsonType, MockSpec, ResponseSpec};
+use crate::core::model::Vendor;
+use crate::core::time::SimTime;
+use crate::vendor::wire::{at, json_of, parse_form};
+use crate::vendor::{HttpRequest, HttpResponse};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a handler answers: a response name from the spec and its variables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// Response name.
+    pub name: &'static str,
+    /// `{var}` values.
+    pub vars: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    /// A reply without variables.
+    pub fn plain(name: &'static str) -> Reply {
+        Reply {
+            name,
+            vars: Vec::new(),
+        }
+    }
+    /// A reply with variables.
+    pub fn with(name: &'static str, vars: Vec<(&'static str, String)>) -> Reply {
+        Reply { name, vars }
+    }
+}
+
+/// A request as the handlers see it: parsed once.
+pub struct Parsed<'r> {
+    /// The raw request.
+    pub req: &'r HttpRequest,
+    /// The form body, if the body is a form.
+    pub form: BTreeMap<String, String>,
+    /// The JSON body, if the body is JSON.
+    pub json: Option<Value>,
+}
+
+/// A model's mutable state.
+#[derive(Debug, Default)]
+pub struct State {
+    /// Issued access tokens → vendor-side expiry.
+    pub issued: BTreeMap<String, SimTime>,
+    /// Device tokens made invalid by the scenario.
+    pub invalid: BTreeSet<String>,
+    /// Counter for ids the mock hands out.
+    pub counter: u64,
+}
+
+impl State {
+    /// The next id.
+    pub fn next_id(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+}
+
+/// One vendor's model.
+pub struct Model {
+    /// The vendor.
+    pub vendor: Vendor,
+    /// Its mock file.
+    pub spec: MockSpec,
+    /// Its state.
+    pub state: State,
+}
+
+/// A handler: the vendor-specific, stateful part of a route.
+pub type Handler = fn(&mut Model, &str, &Parsed<'_>, SimTime) -> Reply;
+
+impl Model {
+    /// A fresh model.
+    pub fn new(vendor: Vendor, spec: MockSpec) -> Model {
+        Model {
+            vendor,
+            spec,
+            state: State::default(),
+        }
+    }
+
+    /// Whether the mock treats a device token as invalid.
+    pub fn token_invalid(&self, token: &str) -> bool {
+        self.state.invalid.contains(token)
+            || self
+                .spec
+                .tokens
+                .invalid_prefixes
+                .iter()
+                .any(|p| token.starts_with(p.as_str()))
+    }
+
+    /// Answers one request at calendar time `now`.
+    pub fn handle(&mut self, req: &HttpRequest, now: SimTime) -> HttpResponse {
+        let path = req.path.split('?').next().unwrap_or("");
+        let Some(route) = self
+            .spec
+            .routes
+            .iter()
+            .find(|r| r.method == req.method && r.path == path)
+        else {
+            let detail = format!("no route for {} {}", req.method, path);
+            return self.render(&Reply::with("not_found", vec![("detail", detail)]));
+        };
+        let route = route.clone();
+        let parsed = Parsed {
+            req,
+            form: if is_form(req) {
+                parse_form(&req.body)
+            } else {
+                BTreeMap::new()
+            },
+            json: if is_json(req) {
+                json_of(&req.body).ok()
+            } else {
+                None
+            },
+        };
+        for check in &route.checks {
+            if !passes(check, &parsed) {
+                let detail = check.detail.clone();
+                let name = self
+                    .spec
+                    .responses
+                    .get_key_value(check.fail.as_str())
+                    .map(|(k, _)| k.clone());
+                return match name {
+                    Some(n) => self.render_named(&n, &[("detail", detail)]),
+                    None => missing(&check.fail),
+                };
+            }
+        }
+        let handler: Handler = match self.vendor {
+            Vendor::Fcm => super::fcm::handle,
+            Vendor::Huawei => super::huawei::handle,
+            _ => return missing("handler"),
+        };
+        let reply = handler(self, &route.handler, &parsed, now);
+        self.render(&reply)
+    }
+
+    /// Renders a reply.
+    pub fn render(&self, reply: &Reply) -> HttpResponse {
+        let vars: Vec<(&str, String)> = reply.vars.iter().map(|(k, v)| (*k, v.clone())).collect();
+        self.render_named(reply.name, &vars)
+    }
+
+    fn render_named(&self, name: &str, vars: &[(&str, String)]) -> HttpResponse {
+        let Some(spec) = self.spec.responses.get(name) else {
+            return missing(name);
+        };
+        render(spec, &self.spec.credentials.app_id, vars)
+    }
+}
+
+fn missing(name: &str) -> HttpResponse {
+    let body = format!("pushsim mock file has no response {name:?}");
+    HttpResponse::new(
+        500,
+        vec![("content-type".into(), "text/plain".into())],
+        body.into_bytes(),
+    )
+}
+
+fn is_form(req: &HttpRequest) -> bool {
+    req.header("content-type")
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.header("content-type")
+        .is_some_and(|c| c.starts_with("application/json"))
+}
+
+/// Whether a request passes a check.
+fn passes(check: &Check, p: &Parsed<'_>) -> bool {
+    let text_ok = |v: &str| {
+        check.equals.as_deref().is_none_or(|e| v == e)
+            && check
+                .starts_with
+                .as_deref()
+                .is_none_or(|s| v.starts_with(s))
+    };
+    if let Some(h) = &check.header {
+        return match p.req.header(h) {
+            Some(v) => text_ok(v),
+            None => check.optional,
+        };
+    }
+    if let Some(f) = &check.form {
+        return match p.form.get(f) {
+            Some(v) => !v.is_empty() && text_ok(v),
+            None => check.optional,
+        };
+    }
+    if let Some(path) = &check.json {
+        let Some(body) = &p.json else { return false };
+        return match at(body, path) {
+            None | Some(Value::Null) => check.optional,
+            Some(v) => check.kind.is_none_or(|k| has_type(v, k)) && v.as_str().is_none_or(text_ok),
+        };
+    }
+    false
+}
+
+fn has_type(v: &Value, kind: JsonType) -> bool {
+    match kind {
+        JsonType::String => v.is_string(),
+        JsonType::NonEmptyString => v.as_str().is_some_and(|s| !s.is_empty()),
+        JsonType::StringMap => v
+            .as_object()
+            .is_some_and(|o| o.values().all(Value::is_string)),
+        JsonType::NonEmptyArray => v.as_array().is_some_and(|a| !a.is_empty()),
+        JsonType::Object => v.is_object(),
+        JsonType::Integer => v.is_i64() || v.is_u64(),
+        JsonType::JsonObjectString => v
+            .as_str()
+            .and_then(|s| serde_json::from_str::<Value>(s).ok())
+            .is_some_and(|v| v.is_object()),
+    }
+}
+
+/// Renders a response spec with `{var}` substitution (and `{app_id}`).
+fn render(spec: &ResponseSpec, app_id: &str, vars: &[(&str, String)]) -> HttpResponse {
+    let fill = |s: &str| {
+        let mut out = s.replace("{app_id}", app_id);
+        for (k, v) in vars {
+            out = out.replace(&format!("{{{k}}}"), v);
+        }
+        out
+    };
+    let mut headers: Vec<(String, String)> = spec
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), fill(v)))
+        .collect();
+    let body = match &spec.body {
+        None => Vec::new(),
+        Some(v) => {
+            headers.push((
+                "content-type".into(),
+                "application/json; charset=UTF-8".into(),
+            ));
+            serde_json::to_vec(&fill_value(v, &fill)).expect("a JSON value serializes")
+        }
+    };
+    HttpResponse::new(spec.status, headers, body)
+}
+
+fn fill_value(v: &Value, fill: &dyn Fn(&str) -> String) -> Value {
+    match v {
+        // "{#var}" renders the variable as a JSON number.
+        Value::String(s) if s.starts_with("{#") && s.ends_with('}') => {
+            let text = fill(&format!("{{{}}}", &s[2..s.len() - 1]));
+            text.parse::<i64>()
+                .map(Value::from)
+                .unwrap_or(Value::String(text))
+        }
+        Value::String(s) => Value::String(fill(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|v| fill_value(v, fill)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), fill_value(v, fill)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}

@@ -1,0 +1,223 @@
+//! Evaluates a scenario's `expect:` (and its steps' `expect: rejected`)
+//! against an outcome. Each mismatch says what was expected and what happened.
+
+use super::summarize::{Outcome, PushRecord};
+use crate::core::time::SimTime;
+use crate::scenario::plan::{ExpectKind, Plan, PushFilter};
+
+/// One failed expectation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Source line of the expectation or step.
+    pub line: u32,
+    /// What was expected.
+    pub expected: String,
+    /// What happened.
+    pub actual: String,
+}
+
+fn matches(f: &PushFilter, p: &PushRecord) -> bool {
+    f.device.as_ref().is_none_or(|d| *d == p.device)
+        && f.text.as_ref().is_none_or(|t| *t == p.text)
+        && f.at.is_none_or(|at| p.at >= at && p.at < at.plus_ms(1000))
+}
+
+fn describe_filter(plan: &Plan, f: &PushFilter) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = &f.device {
+        parts.push(format!("to {d}"));
+    }
+    if let Some(t) = &f.text {
+        parts.push(format!("of {t:?}"));
+    }
+    if let Some(at) = f.at {
+        parts.push(format!("at {}", plan.display_zone.format(at)));
+    }
+    if parts.is_empty() {
+        "at all".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+fn list(plan: &Plan, pushes: &[&PushRecord]) -> String {
+    if pushes.is_empty() {
+        return "none".into();
+    }
+    pushes
+        .iter()
+        .map(|p| {
+            let badge = p
+                .notification
+                .badge
+                .map(|b| format!(" badge {b}"))
+                .unwrap_or_default();
+            format!(
+                "{} {:?} → {} at {}{badge} ({})",
+                p.msg,
+                p.text,
+                p.device,
+                fmt(plan, p.at),
+                p.result
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn fmt(plan: &Plan, t: SimTime) -> String {
+    plan.display_zone.format(t)
+}
+
+/// All mismatches of `plan`'s expectations in `o`; empty means the scenario passed.
+pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    let sent: Vec<&PushRecord> = o.pushes.iter().filter(|p| p.accepted()).collect();
+    for e in &plan.expect {
+        let fail = |expected: String, actual: String| Mismatch {
+            line: e.line,
+            expected,
+            actual,
+        };
+        match &e.kind {
+            ExpectKind::Push {
+                filter,
+                title,
+                body,
+                badge,
+            } => {
+                let hits: Vec<&PushRecord> = sent
+                    .iter()
+                    .copied()
+                    .filter(|p| matches(filter, p))
+                    .collect();
+                let want = format!("a push {}", describe_filter(plan, filter));
+                if hits.is_empty() {
+                    let near: Vec<&PushRecord> = sent
+                        .iter()
+                        .copied()
+                        .filter(|p| filter.device.as_ref().is_none_or(|d| *d == p.device))
+                        .collect();
+                    out.push(fail(want, format!("pushes: {}", list(plan, &near))));
+                    continue;
+                }
+                let content_ok = |p: &&PushRecord| {
+                    title.as_ref().is_none_or(|t| *t == p.notification.title)
+                        && body.as_ref().is_none_or(|b| *b == p.notification.body)
+                        && badge.is_none_or(|b| Some(b) == p.notification.badge)
+                };
+                if !hits.iter().any(content_ok) {
+                    let mut want = want;
+                    if let Some(t) = title {
+                        want.push_str(&format!(" with title {t:?}"));
+                    }
+                    if let Some(b) = body {
+                        want.push_str(&format!(" with body {b:?}"));
+                    }
+                    if let Some(b) = badge {
+                        want.push_str(&format!(" with badge {b}"));
+                    }
+                    let got = hits
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "{} title {:?} body {:?} badge {:?}",
+                                p.msg,
+                                p.notification.title,
+                                p.notification.body,
+                                p.notification.badge
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    out.push(fail(want, got));
+                }
+            }
+            ExpectKind::NoPush(filter) => {
+                let hits: Vec<&PushRecord> = sent
+                    .iter()
+                    .copied()
+                    .filter(|p| matches(filter, p))
+                    .collect();
+                if !hits.is_empty() {
+                    out.push(fail(
+                        format!("no push {}", describe_filter(plan, filter)),
+                        list(plan, &hits),
+                    ));
+                }
+            }
+            ExpectKind::Pushes { filter, count } => {
+                let hits: Vec<&PushRecord> = sent
+                    .iter()
+                    .copied()
+                    .filter(|p| matches(filter, p))
+                    .collect();
+                if hits.len() != *count as usize {
+                    out.push(fail(
+                        format!("{count} push(es) {}", describe_filter(plan, filter)),
+                        format!("{}: {}", hits.len(), list(plan, &hits)),
+                    ));
+                }
+            }
+            ExpectKind::Badge { filter, value } => {
+                let last = sent.iter().copied().rfind(|p| matches(filter, p));
+                let want = format!(
+                    "badge {value} on the last push {}",
+                    describe_filter(plan, filter)
+                );
+                match last {
+                    None => out.push(fail(want, "no such push".into())),
+                    Some(p) if p.notification.badge != Some(*value) => out.push(fail(
+                        want,
+                        format!("badge {:?} on {}", p.notification.badge, p.msg),
+                    )),
+                    Some(_) => {}
+                }
+            }
+            ExpectKind::Delivered { device, text } => {
+                let got = o
+                    .received
+                    .get(device)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                if !got.iter().any(|(_, _, t)| t == text) {
+                    let seen: Vec<String> =
+                        got.iter().map(|(_, m, t)| format!("{m} {t:?}")).collect();
+                    out.push(fail(
+                        format!("{device} receives {text:?} (online or by sync)"),
+                        if seen.is_empty() {
+                            "it received nothing".into()
+                        } else {
+                            seen.join(", ")
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    for step in &plan.steps {
+        match (step.expect_rejected, o.rejections.get(&step.seq)) {
+            (true, None) => out.push(Mismatch {
+                line: step.line,
+                expected: "the service rejects this step".into(),
+                actual: "it was accepted".into(),
+            }),
+            (false, Some((rule, reason))) => out.push(Mismatch {
+                line: step.line,
+                expected:
+                    "the step is accepted (add `expect: rejected` if a rejection is the point)"
+                        .into(),
+                actual: format!("rejected [{rule}] {reason}"),
+            }),
+            _ => {}
+        }
+    }
+    for p in &o.problems {
+        out.push(Mismatch {
+            line: 0,
+            expected: "a clean run".into(),
+            actual: p.clone(),
+        });
+    }
+    out
+}

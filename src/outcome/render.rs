@@ -1,0 +1,166 @@
+//! Renderers of an outcome: the snapshot text (a YAML document with one
+//! timeline line per event, so diffs read line by line) and the `explain` view.
+//! They compute nothing; tokens are shown as `<token:user/device>`.
+
+use super::summarize::Outcome;
+use crate::core::model::Notification;
+use crate::run::trace::{Event, LossCause, TraceVerdict};
+use crate::scenario::plan::Plan;
+use std::fmt::Write;
+
+fn q(s: &str) -> String {
+    serde_json::to_string(s).expect("strings serialize")
+}
+
+fn token(o: &Outcome, t: &str) -> String {
+    match o.token_owner.get(t) {
+        Some(d) => format!("<token:{d}>"),
+        None => "<token:undeclared>".into(),
+    }
+}
+
+fn notification(n: &Notification) -> String {
+    let mut s = format!("title={} body={}", q(&n.title), q(&n.body));
+    if let Some(b) = n.badge {
+        let _ = write!(s, " badge={b}");
+    }
+    for (k, v) in [
+        ("channel", &n.channel_id),
+        ("click", &n.click_action),
+        ("sound", &n.sound),
+        ("category", &n.category),
+        ("notify_id", &n.notify_id),
+    ] {
+        if let Some(v) = v {
+            let _ = write!(s, " {k}={}", q(v));
+        }
+    }
+    if !n.payload.is_empty() {
+        let kv: Vec<String> = n
+            .payload
+            .iter()
+            .map(|(k, v)| format!("{k}={}", q(v)))
+            .collect();
+        let _ = write!(s, " payload{{{}}}", kv.join(", "));
+    }
+    s
+}
+
+fn verdict(v: &TraceVerdict) -> String {
+    match v {
+        TraceVerdict::Push { vendor, rule } => format!("push via {} [{rule}]", vendor.name()),
+        TraceVerdict::Online => "online delivery [PRS-01]".into(),
+        TraceVerdict::Suppressed { rule, reason } => format!("no push [{rule}] {reason}"),
+    }
+}
+
+/// One line for one event.
+fn line(o: &Outcome, e: &Event) -> String {
+    match e {
+        Event::Step { seq, line, what } => format!("step {seq} (line {line}): {what}"),
+        Event::LoggedIn { device } => format!("{device} logged in"),
+        Event::LoginRejected { device, reason } => format!("{device} login refused: {reason}"),
+        Event::Kicked { device, by } => format!("{device} kicked by {by}"),
+        Event::LoggedOut { device } => format!("{device} logged out"),
+        Event::ConnectionLost { device, cause } => match cause {
+            LossCause::Closed => format!("server: {device} connection closed"),
+            LossCause::HeartbeatTimeout => format!("server: {device} heartbeat timeout"),
+        },
+        Event::Delivered { device, msg, text } => {
+            format!("{device} received {msg} {} online", q(text))
+        }
+        Event::Synced { device, msgs } => {
+            let list: Vec<String> = msgs.iter().map(|(m, t)| format!("{m} {}", q(t))).collect();
+            format!("{device} synced {}", list.join(", "))
+        }
+        Event::Decided {
+            msg,
+            device,
+            verdict: v,
+        } => format!("decide {msg} → {device}: {}", verdict(v)),
+        Event::Push {
+            device,
+            vendor,
+            token: t,
+            notification: n,
+            status,
+            result,
+            msg,
+        } => format!(
+            "{} push {msg} → {device} {}: {} → {status} {result}",
+            vendor.name(),
+            token(o, t),
+            notification(n)
+        ),
+        Event::Auth {
+            vendor,
+            status,
+            result,
+        } => format!("{} auth → {status} {result}", vendor.name()),
+        Event::Unbound {
+            device,
+            rule,
+            reason,
+        } => format!("unbind {device} [{rule}] {reason}"),
+        Event::Accepted { seq, what } => format!("step {seq} accepted: {what}"),
+        Event::Rejected { seq, rule, reason } => format!("step {seq} rejected [{rule}] {reason}"),
+        Event::HarnessError { what } => format!("HARNESS ERROR: {what}"),
+        Event::BudgetExhausted { what } => format!("BUDGET EXHAUSTED: {what}"),
+    }
+}
+
+/// The snapshot text of an outcome.
+pub fn render(plan: &Plan, o: &Outcome) -> String {
+    let z = &plan.display_zone;
+    let mut s = String::new();
+    let _ = writeln!(s, "scenario: {}", plan.id);
+    let _ = writeln!(s, "name: {}", q(&plan.name));
+    let _ = writeln!(s, "profile: {}", plan.server.profile.name);
+    let _ = writeln!(s, "timeline:");
+    for e in &o.trace {
+        let _ = writeln!(s, "  - {} {}", q(&z.format(e.at)), q(&line(o, &e.event)));
+    }
+    let _ = writeln!(s, "pushes:");
+    if o.pushes.is_empty() {
+        let _ = writeln!(s, "  []");
+    }
+    for p in &o.pushes {
+        let _ = writeln!(
+            s,
+            "  - {{at: {}, device: {}, msg: {}, vendor: {}, result: {}}}",
+            q(&z.format(p.at)),
+            p.device,
+            p.msg,
+            p.vendor.name(),
+            q(&p.result)
+        );
+    }
+    if !o.problems.is_empty() {
+        let _ = writeln!(s, "problems:");
+        for p in &o.problems {
+            let _ = writeln!(s, "  - {}", q(p));
+        }
+    }
+    s
+}
+
+/// `pushsim explain`: one line per message × device with the deciding rule.
+pub fn render_explain(plan: &Plan, o: &Outcome) -> String {
+    let z = &plan.display_zone;
+    let mut s = String::new();
+    for d in &o.decisions {
+        let _ = writeln!(
+            s,
+            "{} {} {} → {}: {}",
+            z.format(d.at),
+            d.msg,
+            q(&d.text),
+            d.device,
+            verdict(&d.verdict)
+        );
+    }
+    if o.decisions.is_empty() {
+        s.push_str("no messages were decided\n");
+    }
+    s
+}

@@ -1,0 +1,6 @@
+//! Running plans: the runner (the only module that sees both the plan and the
+//! simulated world) and the trace it produces.
+
+pub mod describe;
+pub mod runner;
+pub mod trace;

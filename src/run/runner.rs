@@ -1,0 +1,235 @@
+//! Runs a plan: starts the mock vendors, builds the world, feeds the steps in
+//! at their times, and skips quiet spans of the calendar. Returns the trace;
+//! never an error (harness trouble becomes a trace event).
+//!
+//! Quiet means: every order the runner gave is answered, no push is queued or
+//! in flight at a vendor, no silent connection awaits its heartbeat timeout,
+//! and no message is in flight between hosts. Then the calendar jumps to the
+//! next step: healthy heartbeats "went on and nothing else happened" (DESIGN.md,
+//! Time). Network timers live on turmoil time, which a jump does not move.
+
+use super::trace::{Event, TraceEntry};
+use crate::core::model::Vendor;
+use crate::mock::fleet::MockFleet;
+use crate::scenario::plan::{Action, Plan, Step};
+use crate::sim::dispatch;
+use crate::sim::shared::{ApiOrder, DeviceCmd, DeviceOrder, Shared};
+use crate::sim::world::{self, World};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+/// Limits and overrides of one run.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// Run under this seed instead of the scenario's.
+    pub seed: Option<u64>,
+    /// Most simulation steps (ticks) before giving up.
+    pub ticks_max: u64,
+}
+
+impl RunConfig {
+    /// The defaults `pushsim run` and the tests use.
+    pub fn standard() -> RunConfig {
+        RunConfig {
+            seed: None,
+            ticks_max: 2_000_000,
+        }
+    }
+}
+
+/// A finished run.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// The seed it ran under.
+    pub seed: u64,
+    /// What happened, sorted by time.
+    pub trace: Vec<TraceEntry>,
+    /// Simulation ticks stepped (for benchmarks).
+    pub ticks: u64,
+}
+
+/// Runs `plan` to the end.
+pub fn run(plan: &Plan, config: &RunConfig) -> Run {
+    let seed = config.seed.unwrap_or(plan.seed);
+    let vendors: Vec<Vendor> = plan
+        .server
+        .certs
+        .values()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let fleet = match MockFleet::start(&vendors) {
+        Ok(f) => f,
+        Err(e) => {
+            let what = format!("cannot start the mock vendors: {e}");
+            return Run {
+                seed,
+                trace: vec![TraceEntry {
+                    at: plan.start,
+                    event: Event::HarnessError { what },
+                }],
+                ticks: 0,
+            };
+        }
+    };
+    let credentials = plan
+        .server
+        .certs
+        .iter()
+        .map(|(name, v)| (name.clone(), fleet.credentials(*v)))
+        .collect();
+    let base_urls = vendors
+        .iter()
+        .map(|v| (*v, fleet.base_url(*v)))
+        .collect::<BTreeMap<_, _>>();
+    let shared = Rc::new(Shared::new(plan.start));
+    let world = world::build(
+        plan,
+        seed,
+        shared.clone(),
+        base_urls,
+        dispatch::Config { credentials },
+    );
+    let ticks = drive(plan, config, &shared, world, &fleet);
+    Run {
+        seed,
+        trace: shared.take_trace(),
+        ticks,
+    }
+}
+
+fn in_flight(sim: &turmoil::Sim<'_>) -> bool {
+    let mut any = false;
+    sim.links(|links| {
+        for mut link in links {
+            if link.next().is_some() {
+                any = true;
+                break;
+            }
+        }
+    });
+    any
+}
+
+fn quiet(shared: &Shared, sim: &turmoil::Sim<'_>) -> bool {
+    shared.pending_orders.get() == 0
+        && shared.vendor_inflight.get() == 0
+        && shared.silent.borrow().is_empty()
+        && !in_flight(sim)
+}
+
+fn drive(
+    plan: &Plan,
+    config: &RunConfig,
+    shared: &Shared,
+    mut world: World<'_>,
+    fleet: &MockFleet,
+) -> u64 {
+    let mut next = 0usize;
+    let mut ticks = 0u64;
+    loop {
+        let now = shared.calendar(world.sim.elapsed());
+        if let Some(step) = plan.steps.get(next) {
+            if step.at <= now && shared.pending_orders.get() == 0 {
+                inject(plan, step, shared, &world, fleet, now);
+                next += 1;
+                continue;
+            }
+            if step.at > now && quiet(shared, &world.sim) {
+                shared.skip(step.at.ms_since(now));
+                continue;
+            }
+        } else if quiet(shared, &world.sim) {
+            return ticks;
+        }
+        if ticks >= config.ticks_max {
+            let what = format!("{} ticks without the world going quiet", config.ticks_max);
+            shared.record_at(now, Event::BudgetExhausted { what });
+            return ticks;
+        }
+        if let Err(e) = world.sim.step() {
+            shared.record_at(
+                now,
+                Event::HarnessError {
+                    what: format!("simulation failed: {e}"),
+                },
+            );
+            return ticks;
+        }
+        ticks += 1;
+    }
+}
+
+fn inject(
+    plan: &Plan,
+    step: &Step,
+    shared: &Shared,
+    world: &World<'_>,
+    fleet: &MockFleet,
+    now: crate::core::time::SimTime,
+) {
+    shared.record_at(
+        now,
+        Event::Step {
+            seq: step.seq,
+            line: step.line,
+            what: super::describe::action(&step.action),
+        },
+    );
+    let device = |key: &crate::core::model::DeviceKey| {
+        plan.devices
+            .iter()
+            .find(|d| &d.key == key)
+            .cloned()
+            .expect("the plan only names declared devices")
+    };
+    let order = |cmd: DeviceCmd, key| {
+        shared.pending_orders.set(shared.pending_orders.get() + 1);
+        let o = DeviceOrder {
+            seq: step.seq,
+            device: device(key),
+            cmd,
+        };
+        world
+            .devices
+            .send(o)
+            .expect("the devices host runs as long as the world");
+    };
+    match &step.action {
+        Action::Login(d) => order(DeviceCmd::Login, d),
+        Action::Reconnect(d) => order(DeviceCmd::Reconnect, d),
+        Action::Logout { device: d, unbind } => order(DeviceCmd::Logout { unbind: *unbind }, d),
+        Action::Background { device: d, badge } => {
+            order(DeviceCmd::Background { badge: *badge }, d)
+        }
+        Action::Foreground(d) => order(DeviceCmd::Foreground, d),
+        Action::Disconnect(d) => order(DeviceCmd::Disconnect, d),
+        Action::Kill(d) => order(DeviceCmd::Kill, d),
+        Action::BindToken {
+            device: d,
+            cert,
+            token,
+        } => order(
+            DeviceCmd::BindToken {
+                cert: cert.clone(),
+                token: token.clone(),
+            },
+            d,
+        ),
+        Action::Unregister(d) => order(DeviceCmd::Unregister, d),
+        Action::Api(request) => {
+            shared.pending_orders.set(shared.pending_orders.get() + 1);
+            let o = ApiOrder {
+                seq: step.seq,
+                request: request.clone(),
+            };
+            world
+                .api
+                .send(o)
+                .expect("the im host runs as long as the world");
+        }
+        Action::InvalidateToken { vendor, token } => fleet.invalidate_token(*vendor, token),
+        Action::Wait => {}
+    }
+}

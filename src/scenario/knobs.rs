@@ -1,0 +1,214 @@
+//! Profile knob overrides: RULES.md §12 dotted names mapped onto
+//! [`Profile`] fields. An unknown knob is a load error, and so is a §12 knob
+//! the reference profiles do not implement.
+
+use super::file::Value;
+use crate::core::model::Vendor;
+use crate::core::profile::*;
+
+/// Knobs a scenario may override, with the values each accepts.
+pub(crate) const KNOBS: &[(&str, &str)] = &[
+    ("presence.background_connected", "online | offline"),
+    ("presence.do_background_push", "true | false"),
+    ("presence.heartbeat_timeout_s", "an integer ≥ 1"),
+    ("presence.heartbeat_interval_s", "an integer ≥ 1"),
+    ("multi.policy", "all_offline | any_offline | per_device"),
+    ("multi.max_per_platform", "an integer ≥ 1"),
+    ("multi.kick_scope", "same_platform | all"),
+    ("token.logout_unbind", "true | false"),
+    ("token.logout_always_unbinds", "true | false"),
+    ("token.unique_across_users", "true | false"),
+    ("token.invalid_removes", "true | false"),
+    ("settings.window_equal_means", "all_day | midnight_off"),
+    ("settings.window_scope", "app_only_reject | ignore"),
+    ("settings.duration_unit", "ms | min | s"),
+    ("settings.dnd_blocks_mentions", "true | false"),
+    ("msg.custom_requires_desc", "true | false"),
+    ("msg.push_chatroom", "true | false"),
+    ("msg.force_bypasses_remind_type", "true | false"),
+    ("badge.model", "offline_count | unread_base_plus_one"),
+    ("badge.counts_suppressed", "true | false"),
+    (
+        "vendor.order",
+        "a list of vendors, e.g. [fcm, xiaomi, huawei, meizu, oppo, vivo, honor]",
+    ),
+];
+
+/// §12 knobs that exist in RULES.md but have no field in [`Profile`] yet.
+pub(crate) const NOT_IMPLEMENTED: &[&str] = &[
+    "presence.push_online_ttl_days",
+    "multi.targets",
+    "settings.precedence",
+    "settings.timezone",
+];
+
+/// Parses `multi.policy` / `app.multi_device_push` values.
+pub(crate) fn multi_policy(s: &str) -> Option<MultiPolicy> {
+    match s {
+        "all_offline" => Some(MultiPolicy::AllOffline),
+        "any_offline" => Some(MultiPolicy::AnyOffline),
+        "per_device" => Some(MultiPolicy::PerDevice),
+        _ => None,
+    }
+}
+
+/// Sets `knob` to `value` on `p`. On failure returns the message and a hint.
+pub(crate) fn apply(
+    p: &mut Profile,
+    knob: &str,
+    value: &Value,
+) -> Result<(), (String, Option<String>)> {
+    let Some((_, expected)) = KNOBS.iter().find(|(k, _)| *k == knob) else {
+        if NOT_IMPLEMENTED.contains(&knob) {
+            return Err((
+                format!(
+                    "knob `{knob}` is in RULES.md §12 but not implemented by pushsim's profiles"
+                ),
+                None,
+            ));
+        }
+        let help = match super::diag::did_you_mean(knob, KNOBS.iter().map(|(k, _)| *k)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "knobs: {}",
+                KNOBS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        return Err((format!("unknown profile knob `{knob}`"), Some(help)));
+    };
+    let bad = || {
+        (
+            format!("invalid value for `{knob}`"),
+            Some(format!("expected {expected}")),
+        )
+    };
+    let b = || match value {
+        Value::Bool(b) => Ok(*b),
+        _ => Err(bad()),
+    };
+    let n = || match value {
+        Value::Int(n) if *n >= 1 && *n <= u32::MAX as i128 => Ok(*n as u32),
+        _ => Err(bad()),
+    };
+    let s = || match value {
+        Value::Str(s) => Ok(s.as_str()),
+        _ => Err(bad()),
+    };
+    match knob {
+        "presence.background_connected" => {
+            p.background_connected = match s()? {
+                "online" => BackgroundConnected::Online,
+                "offline" => BackgroundConnected::Offline,
+                _ => return Err(bad()),
+            }
+        }
+        "presence.do_background_push" => p.do_background_push = b()?,
+        "presence.heartbeat_timeout_s" => p.heartbeat_timeout_s = n()?,
+        "presence.heartbeat_interval_s" => p.heartbeat_interval_s = n()?,
+        "multi.policy" => p.multi_policy = multi_policy(s()?).ok_or_else(bad)?,
+        "multi.max_per_platform" => p.max_per_platform = n()?,
+        "multi.kick_scope" => {
+            p.kick_scope = match s()? {
+                "same_platform" => KickScope::SamePlatform,
+                "all" => KickScope::All,
+                _ => return Err(bad()),
+            }
+        }
+        "token.logout_unbind" => p.logout_unbind_default = b()?,
+        "token.logout_always_unbinds" => p.logout_always_unbinds = b()?,
+        "token.unique_across_users" => p.unique_across_users = b()?,
+        "token.invalid_removes" => p.invalid_removes = b()?,
+        "settings.window_equal_means" => {
+            p.window_equal_means = match s()? {
+                "all_day" => WindowEqualMeans::AllDay,
+                "midnight_off" => WindowEqualMeans::MidnightOff,
+                _ => return Err(bad()),
+            }
+        }
+        "settings.window_scope" => {
+            p.window_scope = match s()? {
+                "app_only_reject" => WindowScope::AppOnlyReject,
+                "ignore" => WindowScope::Ignore,
+                _ => return Err(bad()),
+            }
+        }
+        "settings.duration_unit" => {
+            p.duration_unit = match s()? {
+                "ms" => DurationUnit::Ms,
+                "min" => DurationUnit::Min,
+                "s" => DurationUnit::S,
+                _ => return Err(bad()),
+            }
+        }
+        "settings.dnd_blocks_mentions" => p.dnd_blocks_mentions = b()?,
+        "msg.custom_requires_desc" => p.custom_requires_desc = b()?,
+        "msg.push_chatroom" => p.push_chatroom = b()?,
+        "msg.force_bypasses_remind_type" => p.force_bypasses_remind_type = b()?,
+        "badge.model" => {
+            p.badge_model = match s()? {
+                "offline_count" => BadgeModel::OfflineCount,
+                "unread_base_plus_one" => BadgeModel::UnreadBasePlusOne,
+                _ => return Err(bad()),
+            }
+        }
+        "badge.counts_suppressed" => p.badge_counts_suppressed = b()?,
+        "vendor.order" => {
+            let Value::Seq(items) = value else {
+                return Err(bad());
+            };
+            let mut order = Vec::new();
+            for item in items {
+                let v = match item {
+                    Value::Str(s) => Vendor::parse(&s.to_ascii_lowercase()).ok_or_else(bad)?,
+                    _ => return Err(bad()),
+                };
+                if order.contains(&v) {
+                    return Err((format!("`{knob}` lists {} twice", v.name()), None));
+                }
+                order.push(v);
+            }
+            p.vendor_order = order;
+        }
+        _ => unreachable!("every KNOBS entry has an arm"),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_knob_applies() {
+        for (knob, _) in KNOBS {
+            let mut p = Profile::easemob();
+            let r1 = apply(&mut p, knob, &Value::Bool(true));
+            let r2 = apply(&mut p, knob, &Value::Int(5));
+            let r3 = apply(&mut p, knob, &Value::Seq(vec![Value::Str("fcm".into())]));
+            assert!(
+                r1.is_ok()
+                    || r2.is_ok()
+                    || r3.is_ok()
+                    || apply(&mut p, knob, &Value::Str("x".into())).is_err()
+            );
+        }
+        let mut p = Profile::easemob();
+        apply(
+            &mut p,
+            "settings.window_equal_means",
+            &Value::Str("midnight_off".into()),
+        )
+        .unwrap();
+        assert_eq!(p.window_equal_means, WindowEqualMeans::MidnightOff);
+        let e = apply(
+            &mut p,
+            "settings.window_equal_mean",
+            &Value::Str("x".into()),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.1.as_deref(),
+            Some("did you mean `settings.window_equal_means`?")
+        );
+    }
+}

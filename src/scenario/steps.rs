@@ -1,0 +1,670 @@
+//! Lowering of `steps:` (times, actions, message ids) and `expect:`.
+
+use super::at::{in_span, next_clock, parse_at, parse_duration_ms, resolve_step, At, AT_FORMS};
+use super::diag::{did_you_mean, list};
+use super::file::*;
+use super::lower::{members_of, Cx};
+use super::plan::{Action, ExpectKind, Expectation, PushFilter, Step};
+use super::tree::Path;
+use crate::core::io::ApiRequest;
+use crate::core::model::*;
+use crate::core::time::SimTime;
+use std::collections::BTreeMap;
+
+/// Lowers steps and expectations.
+pub(crate) fn lower_timeline(cx: &mut Cx<'_>, f: &ScenarioFile) -> (Vec<Step>, Vec<Expectation>) {
+    let root = Path::default();
+    let mut steps = Vec::new();
+    let mut prev = cx.start;
+    let mut n_msgs = 0u32;
+    let mut texts: Vec<String> = Vec::new();
+    for (i, s) in &f.steps {
+        let p = root.key("steps").idx(*i);
+        let line = cx.tree.pos_of(&p.0).line;
+
+        // When.
+        let ap = p.key("at");
+        let at = match parse_at(&s.at) {
+            None => {
+                cx.err(
+                    &ap,
+                    format!("cannot read `{}`", s.at),
+                    Some(AT_FORMS.into()),
+                );
+                prev
+            }
+            Some(spec) => {
+                let t = resolve_step(spec, prev, &cx.display_zone);
+                if !in_span(t, cx.start) {
+                    cx.err(
+                        &ap,
+                        format!("`{}` is more than ten years after start", s.at),
+                        None,
+                    );
+                    prev
+                } else if t < prev {
+                    let what = if *i == 0 || steps.is_empty() {
+                        "start"
+                    } else {
+                        "the previous step"
+                    };
+                    cx.err(
+                        &ap,
+                        format!(
+                            "`{}` goes backwards: {} is before {what} ({})",
+                            s.at,
+                            cx.display_zone.format(t),
+                            cx.display_zone.format(prev)
+                        ),
+                        Some("steps are in time order; use a later time or move the step".into()),
+                    );
+                    prev
+                } else {
+                    t
+                }
+            }
+        };
+        prev = at;
+
+        let expect_rejected = match s.expect.as_deref() {
+            None => false,
+            Some("rejected") => true,
+            Some(other) => {
+                cx.err(
+                    &p.key("expect"),
+                    format!("unknown step expectation `{other}`"),
+                    Some("the only one is `expect: rejected`".into()),
+                );
+                false
+            }
+        };
+
+        // What: exactly one action key (read from the tree: `login:` with no value counts).
+        let keys: Vec<&str> = cx
+            .tree
+            .at(&p.0)
+            .and_then(|n| n.entries())
+            .map(|es| {
+                es.iter()
+                    .map(|e| e.key.as_str())
+                    .filter(|k| ACTION_KEYS.contains(k))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let action_key = match keys.as_slice() {
+            [] => {
+                cx.err(
+                    &p,
+                    "a step needs an action",
+                    Some(format!("actions: {}", ACTION_KEYS.join(", "))),
+                );
+                continue;
+            }
+            [one] => one.to_string(),
+            [first, second, ..] => {
+                cx.err_key(
+                    &p.key(second),
+                    format!("a step has one action; found `{first}` and `{second}`"),
+                    Some("split it into steps with the same `at` (they run in file order)".into()),
+                );
+                continue;
+            }
+        };
+        let pa = p.key(&action_key);
+        if s.send.is_some() {
+            n_msgs += 1;
+            texts.push(s.send.as_ref().map(|m| m.text.clone()).unwrap_or_default());
+        }
+        let actions = action(cx, &pa, &action_key, s, n_msgs);
+        for a in actions.into_iter().flatten() {
+            let seq = steps.len() as u32;
+            steps.push(Step {
+                at,
+                seq,
+                line,
+                action: a,
+                expect_rejected,
+            });
+        }
+    }
+    steps.sort_by_key(|s| (s.at, s.seq));
+
+    let last = steps.last().map_or(cx.start, |s| s.at);
+    let mut expect = Vec::new();
+    for (i, e) in &f.expect {
+        let p = root.key("expect").idx(*i);
+        let line = cx.tree.pos_of(&p.0).line;
+        let keys: Vec<&str> = cx
+            .tree
+            .at(&p.0)
+            .and_then(|n| n.entries())
+            .map(|es| es.iter().map(|e| e.key.as_str()).collect())
+            .unwrap_or_default();
+        match keys.as_slice() {
+            [] => {
+                cx.err(
+                    &p,
+                    "an expectation needs a kind",
+                    Some(format!("kinds: {}", EXPECT_KEYS.join(", "))),
+                );
+                continue;
+            }
+            [_] => {}
+            [first, second, ..] => {
+                cx.err_key(
+                    &p.key(second),
+                    format!("an expectation has one kind; found `{first}` and `{second}`"),
+                    Some("write two entries".into()),
+                );
+                continue;
+            }
+        }
+        let mut x = Ex {
+            cx: &mut *cx,
+            texts: &texts,
+            last,
+        };
+        if let Some(kind) = x.kind(&p.key(keys[0]), e) {
+            expect.push(Expectation { line, kind });
+        }
+    }
+    (steps, expect)
+}
+
+/// Lowers one action; `None` entries mean an error was reported.
+fn action(cx: &mut Cx<'_>, pa: &Path, key: &str, s: &StepFile, msg_no: u32) -> Vec<Option<Action>> {
+    let dev = |cx: &mut Cx<'_>, v: &Option<String>| match v {
+        Some(t) => cx.device(pa, t),
+        None => {
+            cx.err(pa, "expected a device `user/device`", None);
+            None
+        }
+    };
+    let missing = |cx: &mut Cx<'_>, what: &str| {
+        cx.err(pa, format!("expected {what}"), None);
+        None
+    };
+    let one = |a: Option<Action>| vec![a];
+    match key {
+        "login" => one(dev(cx, &s.login).map(Action::Login)),
+        "foreground" => one(dev(cx, &s.foreground).map(Action::Foreground)),
+        "disconnect" => one(dev(cx, &s.disconnect).map(Action::Disconnect)),
+        "reconnect" => one(dev(cx, &s.reconnect).map(Action::Reconnect)),
+        "kill" => one(dev(cx, &s.kill).map(Action::Kill)),
+        "unregister" => one(dev(cx, &s.unregister).map(Action::Unregister)),
+        "restart" => match dev(cx, &s.restart) {
+            Some(d) => vec![Some(Action::Kill(d.clone())), Some(Action::Login(d))],
+            None => vec![None],
+        },
+        "logout" => one(match &s.logout {
+            None => missing(cx, "a device or {device, unbind}"),
+            Some(Short::Name(d)) => cx.device(pa, d).map(|device| Action::Logout {
+                device,
+                unbind: None,
+            }),
+            Some(Short::Full(l)) => {
+                cx.device(&pa.key("device"), &l.device)
+                    .map(|device| Action::Logout {
+                        device,
+                        unbind: l.unbind,
+                    })
+            }
+        }),
+        "background" => one(match &s.background {
+            None => missing(cx, "a device or {device, badge}"),
+            Some(Short::Name(d)) => cx.device(pa, d).map(|device| Action::Background {
+                device,
+                badge: None,
+            }),
+            Some(Short::Full(b)) => {
+                cx.device(&pa.key("device"), &b.device)
+                    .map(|device| Action::Background {
+                        device,
+                        badge: b.badge,
+                    })
+            }
+        }),
+        "bind_token" => one(match &s.bind_token {
+            None => missing(cx, "a device or {device, cert, token}"),
+            Some(Short::Name(d)) => bind(cx, pa, &pa.clone(), d, None, None),
+            Some(Short::Full(b)) => bind(
+                cx,
+                pa,
+                &pa.key("device"),
+                &b.device,
+                b.cert.clone(),
+                b.token.clone(),
+            ),
+        }),
+        "set_remind" => one(match &s.set_remind {
+            None => missing(cx, "a mapping {user, conversation?, type}"),
+            Some(r) => {
+                let user = cx.user(&pa.key("user"), &r.user);
+                let conv = conversation(cx, &pa.key("conversation"), r.conversation.as_ref());
+                let remind = RemindType::parse(&r.remind);
+                if remind.is_none() {
+                    cx.err(
+                        &pa.key("type"),
+                        format!("unknown remind type `{}`", r.remind),
+                        Some("expected ALL, AT or NONE".into()),
+                    );
+                }
+                match (user, conv, remind) {
+                    (Some(user), Some(conversation), Some(remind)) => {
+                        Some(Action::Api(ApiRequest::SetRemind {
+                            user,
+                            conversation,
+                            remind,
+                        }))
+                    }
+                    _ => None,
+                }
+            }
+        }),
+        "clear_remind" => one(match &s.clear_remind {
+            None => missing(cx, "a mapping {user, conversation}"),
+            Some(r) => {
+                let user = cx.user(&pa.key("user"), &r.user);
+                let conv = conversation(cx, &pa.key("conversation"), Some(&r.conversation));
+                match (user, conv) {
+                    (Some(user), Some(Some(conversation))) => {
+                        Some(Action::Api(ApiRequest::ClearRemind { user, conversation }))
+                    }
+                    _ => None,
+                }
+            }
+        }),
+        "set_dnd" => one(match &s.set_dnd {
+            None => missing(cx, "a mapping {user, conversation?, window?, duration?}"),
+            Some(d) => set_dnd(cx, pa, d),
+        }),
+        "set_language" => one(match &s.set_language {
+            None => missing(cx, "a mapping {user, language}"),
+            Some(l) => cx.user(&pa.key("user"), &l.user).map(|user| {
+                Action::Api(ApiRequest::SetLanguage {
+                    user,
+                    language: l.language.clone(),
+                })
+            }),
+        }),
+        "create_group" => one(match &s.create_group {
+            None => missing(cx, "a mapping {group, members}"),
+            Some(g) => {
+                let members = members_of(cx, &pa.key("members"), &g.members);
+                if g.group.is_empty() || g.group.contains('/') {
+                    cx.err(
+                        &pa.key("group"),
+                        format!("invalid group name `{}`", g.group),
+                        None,
+                    );
+                    None
+                } else {
+                    cx.groups.insert(g.group.clone());
+                    Some(Action::Api(ApiRequest::CreateGroup {
+                        group: g.group.clone(),
+                        members,
+                    }))
+                }
+            }
+        }),
+        "send" => one(match &s.send {
+            None => missing(cx, "a mapping {from, to, text, …}"),
+            Some(m) => send(cx, pa, m, msg_no),
+        }),
+        "invalidate_token" => one(match &s.invalidate_token {
+            None => missing(cx, "a mapping {device} or {vendor, token}"),
+            Some(v) => invalidate(cx, pa, v),
+        }),
+        "wait" => one(match s.wait {
+            Some(true) => Some(Action::Wait),
+            _ => missing(cx, "`wait: true`"),
+        }),
+        other => unreachable!("ACTION_KEYS has no `{other}` arm"),
+    }
+}
+
+fn bind(
+    cx: &mut Cx<'_>,
+    pa: &Path,
+    dp: &Path,
+    d: &str,
+    cert: Option<String>,
+    token: Option<String>,
+) -> Option<Action> {
+    let device = cx.device(dp, d)?;
+    let decl = cx.devices.get(&device).expect("declared").clone();
+    let cert = match cert.or(decl.cert) {
+        Some(c) => c,
+        None => {
+            cx.err(
+                pa,
+                format!("{device} declares no cert or vendor"),
+                Some("give `cert:` here, or `vendor:`/`cert:` on the device".into()),
+            );
+            return None;
+        }
+    };
+    Some(Action::BindToken {
+        device,
+        cert,
+        token: token.unwrap_or(decl.token),
+    })
+}
+
+/// `None`: error reported; `Some(None)`: app level; `Some(Some(c))`: a conversation.
+fn conversation(cx: &mut Cx<'_>, p: &Path, c: Option<&ConvFile>) -> Option<Option<Conversation>> {
+    let Some(c) = c else { return Some(None) };
+    match (&c.user, &c.group, &c.chatroom) {
+        (Some(u), None, None) => cx
+            .user(&p.key("user"), u)
+            .map(|u| Some(Conversation::User(u))),
+        (None, Some(g), None) => {
+            group(cx, &p.key("group"), g).map(|g| Some(Conversation::Group(g)))
+        }
+        (None, None, Some(r)) if !r.is_empty() => Some(Some(Conversation::ChatRoom(r.clone()))),
+        _ => {
+            cx.err(
+                p,
+                "expected exactly one of `user`, `group`, `chatroom`",
+                Some("e.g. `{group: g1}`".into()),
+            );
+            None
+        }
+    }
+}
+
+fn group(cx: &mut Cx<'_>, p: &Path, g: &str) -> Option<GroupId> {
+    if cx.groups.contains(g) {
+        return Some(g.to_string());
+    }
+    let help = did_you_mean(g, cx.groups.iter().map(String::as_str))
+        .map(|s| format!("did you mean `{s}`?"))
+        .unwrap_or_else(|| {
+            if cx.groups.is_empty() {
+                "declare it under `groups:` or create it with an earlier `create_group` step".into()
+            } else {
+                format!(
+                    "known groups: {}",
+                    list(&cx.groups.iter().collect::<Vec<_>>(), 12)
+                )
+            }
+        });
+    cx.err(p, format!("undeclared group `{g}`"), Some(help));
+    None
+}
+
+fn set_dnd(cx: &mut Cx<'_>, pa: &Path, d: &SetDndFile) -> Option<Action> {
+    let user = cx.user(&pa.key("user"), &d.user);
+    let conv = conversation(cx, &pa.key("conversation"), d.conversation.as_ref());
+    let unit = cx.profile.duration_unit;
+    let mut ok = true;
+    let duration = match &d.duration {
+        None => None,
+        Some(DurationFile::Raw(n)) => Some(*n),
+        Some(DurationFile::Text(t)) => match parse_duration_ms(t.trim()) {
+            Some(ms) if ms % unit.ms() == 0 => Some(ms / unit.ms()),
+            Some(_) => {
+                cx.err(
+                    &pa.key("duration"),
+                    format!("`{t}` is not a whole number of {unit:?} (the profile's unit)"),
+                    None,
+                );
+                ok = false;
+                None
+            }
+            None => {
+                cx.err(&pa.key("duration"), format!("cannot read `{t}`"), Some("expected an integer in the profile's unit or a duration such as \"2h\", \"30m\", \"90s\", \"7d\"".into()));
+                ok = false;
+                None
+            }
+        },
+    };
+    if d.window.is_none() && d.duration.is_none() {
+        cx.err(pa, "set_dnd needs `window`, `duration` or both", None);
+        return None;
+    }
+    match (user, conv, ok) {
+        (Some(user), Some(conversation), true) => Some(Action::Api(ApiRequest::SetDnd {
+            user,
+            conversation,
+            window: d.window.clone(),
+            duration,
+        })),
+        _ => None,
+    }
+}
+
+fn send(cx: &mut Cx<'_>, pa: &Path, m: &SendFile, msg_no: u32) -> Option<Action> {
+    let from = cx.user(&pa.key("from"), &m.from);
+    let tp = pa.key("to");
+    let to = match &m.to {
+        Short::Name(u) if !cx.users.contains(u) && cx.groups.contains(u) => {
+            cx.err(
+                &tp,
+                format!("`{u}` is a group, not a user"),
+                Some(format!("write `to: {{group: {u}}}`")),
+            );
+            None
+        }
+        Short::Name(u) => cx.user(&tp, u).map(Conversation::User),
+        Short::Full(c) => conversation(cx, &tp, Some(c)).and_then(|c| {
+            if c.is_none() {
+                cx.err(&tp, "expected a target", None);
+            }
+            c
+        }),
+    };
+    let kind = match m.kind.as_deref() {
+        None | Some("text") => Some(MsgKind::Text),
+        Some("image") => Some(MsgKind::Image),
+        Some("custom") => Some(MsgKind::Custom),
+        Some("call_invite") => Some(MsgKind::CallInvite),
+        Some("control") => Some(MsgKind::Control),
+        Some(k) => {
+            cx.err(
+                &pa.key("kind"),
+                format!("unknown message kind `{k}`"),
+                Some("expected text, image, custom, call_invite or control".into()),
+            );
+            None
+        }
+    };
+    let mentions = match &m.mentions {
+        None => Some(Mentions::None),
+        Some(MentionsFile::All) => Some(Mentions::All),
+        Some(MentionsFile::Users(us)) => {
+            let n = us.len();
+            let got = members_of(cx, &pa.key("mentions"), us);
+            (got.len() == n).then_some(Mentions::Users(got))
+        }
+    };
+    let map = |e: &Entries<String>| e.0.iter().cloned().collect::<BTreeMap<_, _>>();
+    let (from, to, kind, mentions) = (from?, to?, kind?, mentions?);
+    Some(Action::Api(ApiRequest::Send(Message {
+        id: MsgId(msg_no),
+        from,
+        to,
+        kind,
+        text: m.text.clone(),
+        mentions,
+        force_push: m.force_push.unwrap_or(false),
+        silent: m.silent.unwrap_or(false),
+        push_title: m.push_title.clone(),
+        push_content: m.push_content.clone(),
+        desc: m.desc.clone(),
+        payload: map(&m.payload),
+        translations: map(&m.translations),
+    })))
+}
+
+fn invalidate(cx: &mut Cx<'_>, pa: &Path, v: &InvalidateFile) -> Option<Action> {
+    match (&v.device, &v.vendor, &v.token) {
+        (Some(d), None, None) => {
+            let device = cx.device(&pa.key("device"), d)?;
+            let decl = cx.devices.get(&device).expect("declared").clone();
+            match decl.cert.as_ref().and_then(|c| cx.certs.get(c)) {
+                Some(vendor) => Some(Action::InvalidateToken {
+                    vendor: *vendor,
+                    token: decl.token,
+                }),
+                None => {
+                    cx.err(
+                        &pa.key("device"),
+                        format!("{device} has no vendor binding"),
+                        Some("use `{vendor, token}`".into()),
+                    );
+                    None
+                }
+            }
+        }
+        (None, Some(vendor), Some(token)) => match Vendor::parse(vendor) {
+            Some(vendor) => Some(Action::InvalidateToken {
+                vendor,
+                token: token.clone(),
+            }),
+            None => {
+                let names: Vec<_> = Vendor::ALL.iter().map(|v| v.name()).collect();
+                cx.err(
+                    &pa.key("vendor"),
+                    format!("unknown vendor `{vendor}`"),
+                    Some(format!("expected one of: {}", names.join(", "))),
+                );
+                None
+            }
+        },
+        _ => {
+            cx.err(pa, "expected `{device}` or `{vendor, token}`", None);
+            None
+        }
+    }
+}
+
+/// Expectation lowering.
+struct Ex<'c, 'a> {
+    cx: &'c mut Cx<'a>,
+    texts: &'c [String],
+    last: SimTime,
+}
+
+impl Ex<'_, '_> {
+    fn kind(&mut self, p: &Path, e: &ExpectFile) -> Option<ExpectKind> {
+        if let Some(x) = &e.push {
+            let filter = self.filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())?;
+            return Some(ExpectKind::Push {
+                filter,
+                title: x.title.clone(),
+                body: x.body.clone(),
+                badge: x.badge,
+            });
+        }
+        if let Some(x) = &e.no_push {
+            return self
+                .filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())
+                .map(ExpectKind::NoPush);
+        }
+        if let Some(x) = &e.pushes {
+            let filter = self.filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())?;
+            return Some(ExpectKind::Pushes {
+                filter,
+                count: x.count,
+            });
+        }
+        if let Some(x) = &e.badge {
+            let filter = self.filter(p, Some(&x.device), x.text.as_ref(), x.at.as_ref())?;
+            return Some(ExpectKind::Badge {
+                filter,
+                value: x.value,
+            });
+        }
+        if let Some(x) = &e.delivered {
+            let device = self.cx.device(&p.key("device"), &x.device);
+            let text = self.text(&p.key("text"), &x.text);
+            return Some(ExpectKind::Delivered {
+                device: device?,
+                text: text?,
+            });
+        }
+        self.cx.err(p, "expected a mapping", None);
+        None
+    }
+
+    fn filter(
+        &mut self,
+        p: &Path,
+        device: Option<&String>,
+        text: Option<&String>,
+        at: Option<&String>,
+    ) -> Option<PushFilter> {
+        let device = device.map(|d| self.cx.device(&p.key("device"), d));
+        let text = text.map(|t| self.text(&p.key("text"), t));
+        let at = at.map(|a| self.at(&p.key("at"), a));
+        // Inner `None` = an error was reported.
+        fn flip<T>(o: Option<Option<T>>) -> Result<Option<T>, ()> {
+            match o {
+                None => Ok(None),
+                Some(Some(v)) => Ok(Some(v)),
+                Some(None) => Err(()),
+            }
+        }
+        let (device, text, at) = (flip(device).ok()?, flip(text).ok()?, flip(at).ok()?);
+        Some(PushFilter { device, text, at })
+    }
+
+    /// The text of some `send` step.
+    fn text(&mut self, p: &Path, t: &str) -> Option<String> {
+        if self.texts.iter().any(|s| s == t) {
+            return Some(t.to_string());
+        }
+        let help = did_you_mean(t, self.texts.iter().map(String::as_str))
+            .map(|s| format!("did you mean \"{s}\"?"))
+            .unwrap_or_else(|| {
+                "expectations name a message by the exact `text` of a `send` step".into()
+            });
+        self.cx.err(p, format!("no step sends \"{t}\""), Some(help));
+        None
+    }
+
+    /// Expectation times: see `at.rs` (no walking; clock times must be unambiguous).
+    fn at(&mut self, p: &Path, text: &str) -> Option<SimTime> {
+        let (start, zone) = (self.cx.start, self.cx.display_zone);
+        let t = match parse_at(text) {
+            None => {
+                self.cx
+                    .err(p, format!("cannot read `{text}`"), Some(AT_FORMS.into()));
+                return None;
+            }
+            Some(At::Rel(ms)) => start.plus_ms(ms),
+            Some(At::Abs(t)) => t,
+            Some(At::Clock(ms)) => {
+                let first = next_clock(&zone, start, ms);
+                let second = next_clock(&zone, first.plus_ms(1), ms);
+                if in_span(first, start) && second <= self.last {
+                    self.cx.err(
+                        p,
+                        format!(
+                            "`{text}` is ambiguous: it occurs at {} and at {} during the scenario",
+                            zone.format(first),
+                            zone.format(second)
+                        ),
+                        Some(
+                            "write the full time, e.g. `at: \"".to_string()
+                                + &zone.format(second)
+                                + "\"`",
+                        ),
+                    );
+                    return None;
+                }
+                first
+            }
+        };
+        if t < start || !in_span(t, start) {
+            self.cx.err(
+                p,
+                format!("`{text}` is outside the scenario (before start or over ten years after)"),
+                None,
+            );
+            return None;
+        }
+        Some(t)
+    }
+}

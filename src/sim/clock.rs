@@ -1,0 +1,17 @@
+//! The only reader of turmoil's clock. Inside a host, calendar time is the
+//! scenario start plus the host's elapsed network time plus the time skipped
+//! by the runner while the world was quiet.
+
+use super::shared::Shared;
+use crate::core::time::SimTime;
+use crate::run::trace::Event;
+
+/// Calendar time now, read inside a turmoil host.
+pub fn host_now(shared: &Shared) -> SimTime {
+    shared.calendar(turmoil::elapsed())
+}
+
+/// Records an event at the host's calendar time.
+pub fn record(shared: &Shared, event: Event) {
+    shared.record_at(host_now(shared), event);
+}

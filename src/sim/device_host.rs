@@ -1,0 +1,367 @@
+//! The `devices` host: every declared device is a task with its own TCP
+//! connection to `im`, behaving like an SDK: it logs in and syncs, uploads its
+//! token after login, heartbeats, reports app state, logs out; `kill` closes the
+//! connection, `disconnect` goes silent (no reads, no writes, nothing closed)
+//! so only the server's heartbeat timeout notices (PRS-07).
+//!
+//! Each device finishes one order at a time and tells the runner when the
+//! server has answered, so steps sharing an `at` run in file order.
+
+use super::clock::record;
+use super::im_host::msg_id;
+use super::shared::{DeviceCmd, DeviceOrder, Shared};
+use super::wire::{read_frame, write_frame, DeviceFrame, ServerFrame, IM_PORT};
+use crate::core::model::DeviceKey;
+use crate::run::trace::Event;
+use crate::scenario::plan::DeviceDecl;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use turmoil::net::tcp::OwnedWriteHalf;
+
+/// Runs the devices host until the simulation ends.
+pub(crate) async fn serve(
+    shared: Rc<Shared>,
+    heartbeat_interval: Duration,
+    mut rx: UnboundedReceiver<DeviceOrder>,
+) -> turmoil::Result {
+    let mut devices: BTreeMap<DeviceKey, UnboundedSender<(u32, DeviceCmd)>> = BTreeMap::new();
+    while let Some(order) = rx.recv().await {
+        let tx = devices.entry(order.device.key.clone()).or_insert_with(|| {
+            let (tx, rx) = unbounded_channel();
+            tokio::task::spawn_local(device(
+                shared.clone(),
+                order.device.clone(),
+                heartbeat_interval,
+                rx,
+            ));
+            tx
+        });
+        tx.send((order.seq, order.cmd))
+            .expect("device tasks never end before the host");
+    }
+    Ok(())
+}
+
+/// What arrives from the server side of one connection.
+enum Incoming {
+    Frame(ServerFrame),
+    Closed,
+}
+
+/// One connection of the device.
+struct Link {
+    wr: OwnedWriteHalf,
+    rx: UnboundedReceiver<Incoming>,
+}
+
+/// What the device waits for before its current order counts as done.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Awaiting {
+    Nothing,
+    LoginOk,
+    Sync,
+    Answer { seq: u32 },
+    LoggedOut,
+}
+
+struct Device {
+    shared: Rc<Shared>,
+    decl: DeviceDecl,
+    link: Option<Link>,
+    /// An abandoned silent connection, kept open until the new login is through.
+    zombie: Option<Link>,
+    silent: bool,
+    last_seen: Option<u32>,
+    awaiting: Awaiting,
+    order_seq: u32,
+}
+
+async fn next_incoming(link: &mut Option<Link>) -> Incoming {
+    match link {
+        Some(l) => l.rx.recv().await.unwrap_or(Incoming::Closed),
+        None => std::future::pending().await,
+    }
+}
+
+async fn device(
+    shared: Rc<Shared>,
+    decl: DeviceDecl,
+    heartbeat_interval: Duration,
+    mut orders: UnboundedReceiver<(u32, DeviceCmd)>,
+) {
+    let mut d = Device {
+        shared,
+        decl,
+        link: None,
+        zombie: None,
+        silent: false,
+        last_seen: None,
+        awaiting: Awaiting::Nothing,
+        order_seq: 0,
+    };
+    let mut heartbeat = tokio::time::interval(heartbeat_interval);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let beating = d.link.is_some() && !d.silent;
+        tokio::select! {
+            biased;
+            incoming = next_incoming(&mut d.link), if !d.silent => d.on_incoming(incoming).await,
+            Some((seq, cmd)) = orders.recv() => d.on_order(seq, cmd).await,
+            _ = heartbeat.tick(), if beating => d.send(DeviceFrame::Heartbeat).await,
+        }
+    }
+}
+
+impl Device {
+    fn key(&self) -> DeviceKey {
+        self.decl.key.clone()
+    }
+
+    fn done(&mut self) {
+        if self.awaiting != Awaiting::Nothing {
+            self.awaiting = Awaiting::Nothing;
+            self.shared.complete_order();
+        }
+    }
+
+    async fn send(&mut self, frame: DeviceFrame) {
+        if let Some(link) = self.link.as_mut() {
+            if write_frame(&mut link.wr, &frame).await.is_err() {
+                self.link = None;
+            }
+        }
+    }
+
+    async fn connect(&mut self) -> bool {
+        match turmoil::net::TcpStream::connect(("im", IM_PORT)).await {
+            Ok(stream) => {
+                let (mut rd, wr) = stream.into_split();
+                let (tx, rx) = unbounded_channel();
+                tokio::task::spawn_local(async move {
+                    loop {
+                        match read_frame::<_, ServerFrame>(&mut rd).await {
+                            Ok(Some(f)) => {
+                                if tx.send(Incoming::Frame(f)).is_err() {
+                                    return;
+                                }
+                            }
+                            _ => {
+                                let _ = tx.send(Incoming::Closed);
+                                return;
+                            }
+                        }
+                    }
+                });
+                self.link = Some(Link { wr, rx });
+                true
+            }
+            Err(e) => {
+                record(
+                    &self.shared,
+                    Event::LoginRejected {
+                        device: self.key(),
+                        reason: format!("connect failed: {e}"),
+                    },
+                );
+                false
+            }
+        }
+    }
+
+    async fn on_order(&mut self, seq: u32, cmd: DeviceCmd) {
+        assert_eq!(
+            self.awaiting,
+            Awaiting::Nothing,
+            "the runner waits for each order to finish"
+        );
+        self.order_seq = seq;
+        self.awaiting = Awaiting::Answer { seq };
+        match cmd {
+            DeviceCmd::Login | DeviceCmd::Reconnect => {
+                if self.silent {
+                    self.zombie = self.link.take();
+                    self.silent = false;
+                }
+                self.link = None; // a login always starts a fresh connection
+                if !self.connect().await {
+                    return self.done();
+                }
+                self.awaiting = Awaiting::LoginOk;
+                let frame = DeviceFrame::Login {
+                    device: self.key().to_string(),
+                    platform: self.decl.platform.name().to_string(),
+                    last_seen: self.last_seen,
+                };
+                self.send(frame).await;
+            }
+            DeviceCmd::Logout { unbind } => {
+                if self.not_connected(seq) {
+                    return;
+                }
+                self.awaiting = Awaiting::LoggedOut;
+                self.send(DeviceFrame::Logout { unbind }).await;
+            }
+            DeviceCmd::Background { badge } => {
+                if !self.not_connected(seq) {
+                    self.send(DeviceFrame::AppState {
+                        background: true,
+                        badge,
+                    })
+                    .await;
+                }
+            }
+            DeviceCmd::Foreground => {
+                if !self.not_connected(seq) {
+                    self.send(DeviceFrame::AppState {
+                        background: false,
+                        badge: None,
+                    })
+                    .await;
+                }
+            }
+            DeviceCmd::BindToken { cert, token } => {
+                if !self.not_connected(seq) {
+                    self.send(DeviceFrame::BindToken { cert, token }).await;
+                }
+            }
+            DeviceCmd::Unregister => {
+                if !self.not_connected(seq) {
+                    self.send(DeviceFrame::Unregister).await;
+                }
+            }
+            DeviceCmd::Disconnect => {
+                if self.link.is_some() && !self.silent {
+                    self.silent = true;
+                    self.shared.silent.borrow_mut().insert(self.key());
+                }
+                self.done();
+            }
+            DeviceCmd::Kill => {
+                self.link = None; // dropping the write half closes the connection
+                if self.silent {
+                    self.silent = false;
+                    self.shared.silent.borrow_mut().remove(&self.key());
+                }
+                self.done();
+            }
+        }
+    }
+
+    /// Records a refusal and finishes the order when there is no live connection.
+    fn not_connected(&mut self, seq: u32) -> bool {
+        if self.link.is_some() && !self.silent {
+            return false;
+        }
+        record(
+            &self.shared,
+            Event::Rejected {
+                seq,
+                rule: "SDK".into(),
+                reason: format!("{} is not connected", self.key()),
+            },
+        );
+        self.done();
+        true
+    }
+
+    async fn on_incoming(&mut self, incoming: Incoming) {
+        let frame = match incoming {
+            Incoming::Frame(f) => f,
+            Incoming::Closed => {
+                self.link = None;
+                return self.done();
+            }
+        };
+        match frame {
+            ServerFrame::LoginOk => {
+                record(&self.shared, Event::LoggedIn { device: self.key() });
+                self.zombie = None;
+                self.shared.silent.borrow_mut().remove(&self.key());
+                if self.awaiting == Awaiting::LoginOk {
+                    self.awaiting = Awaiting::Sync;
+                }
+            }
+            ServerFrame::LoginRejected { reason } => {
+                record(
+                    &self.shared,
+                    Event::LoginRejected {
+                        device: self.key(),
+                        reason,
+                    },
+                );
+                self.link = None;
+                self.done();
+            }
+            ServerFrame::Sync { msgs } => {
+                if let Some(last) = msgs.iter().map(|m| m.id).max() {
+                    self.last_seen = Some(self.last_seen.map_or(last, |l| l.max(last)));
+                }
+                if !msgs.is_empty() {
+                    let msgs = msgs.iter().map(|m| (msg_id(m), m.text.clone())).collect();
+                    record(
+                        &self.shared,
+                        Event::Synced {
+                            device: self.key(),
+                            msgs,
+                        },
+                    );
+                }
+                if self.awaiting == Awaiting::Sync {
+                    match (&self.decl.cert, self.decl.auto_bind) {
+                        (Some(cert), true) => {
+                            self.awaiting = Awaiting::Answer {
+                                seq: self.order_seq,
+                            };
+                            let frame = DeviceFrame::BindToken {
+                                cert: cert.clone(),
+                                token: self.decl.token.clone(),
+                            };
+                            self.send(frame).await;
+                        }
+                        _ => self.done(),
+                    }
+                }
+            }
+            ServerFrame::Deliver { msg } => {
+                self.last_seen = Some(self.last_seen.map_or(msg.id, |l| l.max(msg.id)));
+                record(
+                    &self.shared,
+                    Event::Delivered {
+                        device: self.key(),
+                        msg: msg_id(&msg),
+                        text: msg.text,
+                    },
+                );
+            }
+            ServerFrame::Kicked { by } => {
+                record(
+                    &self.shared,
+                    Event::Kicked {
+                        device: self.key(),
+                        by,
+                    },
+                );
+                self.link = None;
+                self.done();
+            }
+            ServerFrame::LoggedOut => {
+                record(&self.shared, Event::LoggedOut { device: self.key() });
+                self.link = None;
+                self.done();
+            }
+            ServerFrame::Ack => {
+                if matches!(self.awaiting, Awaiting::Answer { .. }) {
+                    self.done();
+                }
+            }
+            ServerFrame::Rejected { rule, reason } => {
+                if let Awaiting::Answer { seq } = self.awaiting {
+                    record(&self.shared, Event::Rejected { seq, rule, reason });
+                    self.done();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! The `im` host: the reference push pipeline's shell. It accepts device
+//! connections (login, heartbeats, app state, bind, logout), serves the API
+//! orders of the runner (send, settings), feeds everything to the pure
+//! [`Server`](crate::core::server::Server) with the calendar `now`, and carries
+//! its outputs out: frames to devices, trace events, and push jobs to the
+//! vendor dispatcher (`dispatch.rs`).
+
+use super::clock::{host_now, record};
+use super::dispatch::{self, Dispatcher};
+use super::shared::{ApiOrder, Shared};
+use super::wire::{read_frame, write_frame, DeviceFrame, ServerFrame, WireMsg, IM_PORT};
+use crate::core::io::{Input, Output, ServerConfig, Verdict};
+use crate::core::model::{AppState, DeviceKey, Message, MsgId, Platform};
+use crate::core::server::Server;
+use crate::run::trace::{Event, LossCause, TraceVerdict};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+/// One live connection as the server registers it.
+struct Conn {
+    id: u64,
+    tx: UnboundedSender<ServerFrame>,
+}
+
+/// Who made a request: a device over its connection or a step over the API.
+#[derive(Clone, Copy)]
+enum Origin {
+    Device(u64),
+    Step(u32),
+    /// The dispatcher's vendor feedback.
+    Internal,
+}
+
+/// The `im` host's state.
+pub(crate) struct Im {
+    pub(crate) shared: Rc<Shared>,
+    server: RefCell<Server>,
+    conns: RefCell<BTreeMap<DeviceKey, Conn>>,
+    next_conn: Cell<u64>,
+    heartbeat_timeout: Duration,
+    dispatcher: Dispatcher,
+}
+
+/// Runs the `im` host until the simulation ends.
+pub(crate) async fn serve(
+    shared: Rc<Shared>,
+    config: ServerConfig,
+    dispatch_config: dispatch::Config,
+    api_rx: UnboundedReceiver<ApiOrder>,
+) -> turmoil::Result {
+    let heartbeat_timeout = Duration::from_secs(config.profile.heartbeat_timeout_s as u64);
+    let (push_tx, push_rx) = unbounded_channel();
+    let im = Rc::new(Im {
+        shared: shared.clone(),
+        server: RefCell::new(Server::new(config)),
+        conns: RefCell::new(BTreeMap::new()),
+        next_conn: Cell::new(1),
+        heartbeat_timeout,
+        dispatcher: Dispatcher::new(push_tx),
+    });
+    tokio::task::spawn_local(api_loop(im.clone(), api_rx));
+    tokio::task::spawn_local(dispatch::run(im.clone(), dispatch_config, push_rx));
+    let listener = turmoil::net::TcpListener::bind(("0.0.0.0", IM_PORT)).await?;
+    loop {
+        let (stream, _) = listener.accept().await?;
+        tokio::task::spawn_local(connection(im.clone(), stream));
+    }
+}
+
+async fn api_loop(im: Rc<Im>, mut rx: UnboundedReceiver<ApiOrder>) {
+    while let Some(order) = rx.recv().await {
+        let outputs = im.handle(Input::Api(order.request));
+        im.apply(outputs, Origin::Step(order.seq), None);
+        im.shared.complete_order();
+    }
+}
+
+impl Im {
+    /// Feeds one input to the core at the calendar `now`.
+    pub(crate) fn handle(&self, input: Input) -> Vec<Output> {
+        let now = host_now(&self.shared);
+        self.server.borrow_mut().handle(input, now)
+    }
+
+    fn send_to(&self, device: &DeviceKey, frame: ServerFrame) {
+        if let Some(conn) = self.conns.borrow().get(device) {
+            let _ = conn.tx.send(frame);
+        }
+    }
+
+    fn is_current(&self, device: &DeviceKey, conn_id: u64) -> bool {
+        self.conns
+            .borrow()
+            .get(device)
+            .is_some_and(|c| c.id == conn_id)
+    }
+
+    /// Carries the core's outputs out. `login_of` names the device whose login
+    /// produced them, so it always gets a (possibly empty) `Sync` after `LoginOk`.
+    fn apply(&self, outputs: Vec<Output>, origin: Origin, login_of: Option<&DeviceKey>) {
+        let mut synced = false;
+        for out in outputs {
+            match out {
+                Output::LoggedIn { device } => self.send_to(&device, ServerFrame::LoginOk),
+                Output::LoginRejected { device, reason } => {
+                    self.send_to(&device, ServerFrame::LoginRejected { reason });
+                    self.conns.borrow_mut().remove(&device);
+                }
+                Output::Kick { device, by } => {
+                    self.send_to(&device, ServerFrame::Kicked { by: by.to_string() });
+                    // Dropping the sender lets the writer flush and close the socket.
+                    self.conns.borrow_mut().remove(&device);
+                }
+                Output::LoggedOut { device, .. } => {
+                    self.send_to(&device, ServerFrame::LoggedOut);
+                    self.conns.borrow_mut().remove(&device);
+                }
+                Output::Deliver { device, msg } => self.send_to(
+                    &device,
+                    ServerFrame::Deliver {
+                        msg: wire_msg(&msg),
+                    },
+                ),
+                Output::Sync { device, msgs } => {
+                    if login_of == Some(&device) {
+                        synced = true;
+                    }
+                    let msgs = msgs.iter().map(wire_msg).collect();
+                    self.send_to(&device, ServerFrame::Sync { msgs });
+                }
+                Output::Decided(d) => {
+                    let verdict = match d.verdict {
+                        Verdict::Push { job, rule } => TraceVerdict::Push {
+                            vendor: job.vendor,
+                            rule,
+                        },
+                        Verdict::Online => TraceVerdict::Online,
+                        Verdict::Suppressed(s) => TraceVerdict::Suppressed {
+                            rule: s.rule,
+                            reason: s.reason,
+                        },
+                    };
+                    record(
+                        &self.shared,
+                        Event::Decided {
+                            msg: d.msg,
+                            device: d.device,
+                            verdict,
+                        },
+                    );
+                }
+                Output::Push(job) => self.dispatcher.enqueue(&self.shared, job),
+                Output::Unbound {
+                    device,
+                    rule,
+                    reason,
+                } => record(
+                    &self.shared,
+                    Event::Unbound {
+                        device,
+                        rule,
+                        reason,
+                    },
+                ),
+                Output::Accepted { what } => match origin {
+                    Origin::Step(seq) => record(&self.shared, Event::Accepted { seq, what }),
+                    Origin::Device(id) => self.reply(id, ServerFrame::Ack),
+                    Origin::Internal => {}
+                },
+                Output::Rejected { rule, reason } => match origin {
+                    Origin::Step(seq) => record(
+                        &self.shared,
+                        Event::Rejected {
+                            seq,
+                            rule: rule.to_string(),
+                            reason,
+                        },
+                    ),
+                    Origin::Device(id) => self.reply(
+                        id,
+                        ServerFrame::Rejected {
+                            rule: rule.to_string(),
+                            reason,
+                        },
+                    ),
+                    Origin::Internal => record(
+                        &self.shared,
+                        Event::HarnessError {
+                            what: format!("core rejected vendor feedback: {rule} {reason}"),
+                        },
+                    ),
+                },
+            }
+        }
+        if let Some(device) = login_of {
+            if !synced {
+                self.send_to(device, ServerFrame::Sync { msgs: Vec::new() });
+            }
+        }
+    }
+
+    /// Carries out the outputs of vendor feedback (unbinds).
+    pub(crate) fn apply_feedback(&self, outputs: Vec<Output>) {
+        self.apply(outputs, Origin::Internal, None);
+    }
+
+    fn reply(&self, conn_id: u64, frame: ServerFrame) {
+        if let Some(conn) = self.conns.borrow().values().find(|c| c.id == conn_id) {
+            let _ = conn.tx.send(frame);
+        }
+    }
+
+    fn lose(&self, device: &DeviceKey, conn_id: u64, cause: LossCause) {
+        if !self.is_current(device, conn_id) {
+            return; // a superseded or logged-out connection: nothing to tell the core
+        }
+        self.conns.borrow_mut().remove(device);
+        self.shared.silent.borrow_mut().remove(device);
+        record(
+            &self.shared,
+            Event::ConnectionLost {
+                device: device.clone(),
+                cause,
+            },
+        );
+        let outputs = self.handle(Input::ConnectionLost {
+            device: device.clone(),
+        });
+        self.apply(outputs, Origin::Device(conn_id), None);
+    }
+}
+
+fn wire_msg(m: &Message) -> WireMsg {
+    WireMsg {
+        id: m.id.0,
+        from: m.from.clone(),
+        conversation: m.to.to_string(),
+        text: m.text.clone(),
+    }
+}
+
+/// Message id of a wire message.
+pub(crate) fn msg_id(m: &WireMsg) -> MsgId {
+    MsgId(m.id)
+}
+
+async fn connection(im: Rc<Im>, stream: turmoil::net::TcpStream) {
+    let (mut rd, mut wr) = stream.into_split();
+    let timeout = im.heartbeat_timeout;
+    let (device, platform, last_seen) = match tokio::time::timeout(timeout, read_frame(&mut rd))
+        .await
+    {
+        Ok(Ok(Some(DeviceFrame::Login {
+            device,
+            platform,
+            last_seen,
+        }))) => match (DeviceKey::parse(&device), Platform::parse(&platform)) {
+            (Some(d), Some(p)) => (d, p, last_seen.map(MsgId)),
+            _ => {
+                let reason = format!("bad login frame: device {device:?}, platform {platform:?}");
+                let _ = write_frame(&mut wr, &ServerFrame::LoginRejected { reason }).await;
+                return;
+            }
+        },
+        _ => return, // not a login: protocol error, drop the connection
+    };
+    let conn_id = im.next_conn.get();
+    im.next_conn.set(conn_id + 1);
+    let (tx, mut rx) = unbounded_channel::<ServerFrame>();
+    tokio::task::spawn_local(async move {
+        while let Some(frame) = rx.recv().await {
+            if write_frame(&mut wr, &frame).await.is_err() {
+                break;
+            }
+        }
+    });
+    // A new connection for the same device supersedes the old one (reconnect).
+    im.conns
+        .borrow_mut()
+        .insert(device.clone(), Conn { id: conn_id, tx });
+    let outputs = im.handle(Input::Login {
+        device: device.clone(),
+        platform,
+        last_seen,
+    });
+    im.apply(outputs, Origin::Device(conn_id), Some(&device));
+    if !im.is_current(&device, conn_id) {
+        return; // rejected
+    }
+    loop {
+        let frame = match tokio::time::timeout(timeout, read_frame::<_, DeviceFrame>(&mut rd)).await
+        {
+            Err(_) => return im.lose(&device, conn_id, LossCause::HeartbeatTimeout),
+            Ok(Ok(Some(frame))) => frame,
+            Ok(_) => return im.lose(&device, conn_id, LossCause::Closed),
+        };
+        if !im.is_current(&device, conn_id) {
+            return; // kicked, logged out or superseded: whatever arrives is ignored
+        }
+        let input = match frame {
+            DeviceFrame::Heartbeat => continue,
+            DeviceFrame::Login { .. } => continue, // a second login on one connection is ignored
+            DeviceFrame::Logout { unbind } => Input::Logout {
+                device: device.clone(),
+                unbind,
+            },
+            DeviceFrame::AppState { background, badge } => Input::AppState {
+                device: device.clone(),
+                state: if background {
+                    AppState::Background
+                } else {
+                    AppState::Foreground
+                },
+                badge,
+            },
+            DeviceFrame::BindToken { cert, token } => Input::BindToken {
+                device: device.clone(),
+                cert,
+                token,
+            },
+            DeviceFrame::Unregister => Input::Unregister {
+                device: device.clone(),
+            },
+        };
+        let is_logout = matches!(input, Input::Logout { .. });
+        let outputs = im.handle(input);
+        let answered = outputs.iter().any(|o| {
+            matches!(
+                o,
+                Output::Accepted { .. } | Output::Rejected { .. } | Output::LoggedOut { .. }
+            )
+        });
+        im.apply(outputs, Origin::Device(conn_id), None);
+        // Every request gets an answer, so the device (and the runner) never wait forever.
+        if !answered {
+            if is_logout {
+                im.send_to(&device, ServerFrame::LoggedOut);
+                im.conns.borrow_mut().remove(&device);
+            } else {
+                im.reply(conn_id, ServerFrame::Ack);
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The simulated world: the only module that imports turmoil. Hosts `im`
+//! (reference pipeline shell), `devices` (SDK-like clients, one task each) and
+//! `vendors` (bridge to the wiremock vendors), plus the shared calendar clock
+//! and ledger the runner uses to skip quiet time.
+
+pub mod clock;
+pub mod device_host;
+pub mod dispatch;
+pub mod im_host;
+pub mod shared;
+pub mod vendor_host;
+pub mod wire;
+pub mod world;

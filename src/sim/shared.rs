@@ -1,0 +1,129 @@
+//! State shared between the runner and the simulated hosts: the calendar
+//! clock, the trace, the ledger of pending short-horizon work, and the order
+//! queues through which the runner drives the hosts.
+//!
+//! Everything runs on the runner's thread (turmoil hosts are `LocalSet`s stepped
+//! by `Sim::step`), so `Rc`/`Cell`/`RefCell` suffice and no lock can reorder
+//! anything.
+
+use crate::core::io::ApiRequest;
+use crate::core::model::DeviceKey;
+use crate::core::time::SimTime;
+use crate::run::trace::{Event, TraceEntry};
+use crate::scenario::plan::DeviceDecl;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+
+/// What a device is told to do by a step.
+#[derive(Clone, Debug)]
+pub enum DeviceCmd {
+    /// Connect and log in (also `restart`).
+    Login,
+    /// Drop the silent connection, connect again and log in.
+    Reconnect,
+    /// Log out.
+    Logout {
+        /// Unbind the token.
+        unbind: Option<bool>,
+    },
+    /// App to background.
+    Background {
+        /// doBackground badge.
+        badge: Option<u32>,
+    },
+    /// App to foreground.
+    Foreground,
+    /// Stop talking without closing (silent loss).
+    Disconnect,
+    /// Close the connection (process killed).
+    Kill,
+    /// Upload a token.
+    BindToken {
+        /// Cert.
+        cert: String,
+        /// Token.
+        token: String,
+    },
+    /// Opt out.
+    Unregister,
+}
+
+/// An order for the devices host.
+#[derive(Clone, Debug)]
+pub struct DeviceOrder {
+    /// Step index that caused it.
+    pub seq: u32,
+    /// The device (its declaration).
+    pub device: DeviceDecl,
+    /// What to do.
+    pub cmd: DeviceCmd,
+}
+
+/// An order for the `im` host's API.
+#[derive(Clone, Debug)]
+pub struct ApiOrder {
+    /// Step index that caused it.
+    pub seq: u32,
+    /// The call.
+    pub request: ApiRequest,
+}
+
+/// The shared state. See the module doc.
+#[derive(Debug)]
+pub struct Shared {
+    start: SimTime,
+    skipped_ms: Cell<i64>,
+    trace: RefCell<Vec<TraceEntry>>,
+    /// Orders issued by the runner and not yet completed.
+    pub pending_orders: Cell<u32>,
+    /// Push jobs queued or in flight to a vendor.
+    pub vendor_inflight: Cell<u32>,
+    /// Devices whose connection went silent and whose loss the server has not yet noticed.
+    pub silent: RefCell<BTreeSet<DeviceKey>>,
+}
+
+impl Shared {
+    /// A fresh shared state for a run starting at `start`.
+    pub fn new(start: SimTime) -> Shared {
+        Shared {
+            start,
+            skipped_ms: Cell::new(0),
+            trace: RefCell::new(Vec::new()),
+            pending_orders: Cell::new(0),
+            vendor_inflight: Cell::new(0),
+            silent: RefCell::new(BTreeSet::new()),
+        }
+    }
+
+    /// Calendar time given the network time elapsed so far (DESIGN.md, Time:
+    /// start + stepped time + skipped time).
+    pub fn calendar(&self, elapsed: std::time::Duration) -> SimTime {
+        self.start
+            .plus_ms(elapsed.as_millis() as i64 + self.skipped_ms.get())
+    }
+
+    /// Jumps the calendar forward by `ms` without stepping the network.
+    pub fn skip(&self, ms: i64) {
+        assert!(ms >= 0, "the calendar never goes backwards");
+        self.skipped_ms.set(self.skipped_ms.get() + ms);
+    }
+
+    /// Appends an event at `at`.
+    pub fn record_at(&self, at: SimTime, event: Event) {
+        self.trace.borrow_mut().push(TraceEntry { at, event });
+    }
+
+    /// Marks one runner order as completed.
+    pub fn complete_order(&self) {
+        let n = self.pending_orders.get();
+        assert!(n > 0, "completed an order that was never issued");
+        self.pending_orders.set(n - 1);
+    }
+
+    /// Takes the trace, sorted by time (stable: same-time events keep their order).
+    pub fn take_trace(&self) -> Vec<TraceEntry> {
+        let mut t = std::mem::take(&mut *self.trace.borrow_mut());
+        t.sort_by_key(|e| e.at);
+        t
+    }
+}

@@ -1,0 +1,79 @@
+//! Builds the turmoil world for a plan: three hosts (`vendors`, `im`,
+//! `devices`), a fixed one-tick latency, a seeded RNG, and a duration limit the
+//! runner never reaches. Few hosts on purpose: a step costs every host a scan of
+//! every link (DESIGN.md).
+
+use super::dispatch;
+use super::shared::{ApiOrder, DeviceOrder, Shared};
+use super::{device_host, im_host, vendor_host};
+use crate::core::model::Vendor;
+use crate::scenario::plan::Plan;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+/// Host names.
+pub const HOSTS: [&str; 3] = ["vendors", "im", "devices"];
+
+/// The runner's handles on a built world.
+pub struct World<'a> {
+    /// The simulation.
+    pub sim: turmoil::Sim<'a>,
+    /// Orders to the `im` host's API.
+    pub api: UnboundedSender<ApiOrder>,
+    /// Orders to the devices.
+    pub devices: UnboundedSender<DeviceOrder>,
+}
+
+fn once<T>(value: T) -> impl Fn() -> T {
+    let cell = RefCell::new(Some(value));
+    move || {
+        cell.borrow_mut()
+            .take()
+            .expect("hosts are started once; nothing bounces them")
+    }
+}
+
+/// Builds the world. `base_urls` are the running mock vendors.
+pub fn build<'a>(
+    plan: &Plan,
+    seed: u64,
+    shared: Rc<Shared>,
+    base_urls: BTreeMap<Vendor, String>,
+    dispatch_config: dispatch::Config,
+) -> World<'a> {
+    let tick = Duration::from_millis(plan.tick_ms);
+    let mut sim = turmoil::Builder::new()
+        .tick_duration(tick)
+        .simulation_duration(Duration::from_secs(10 * 365 * 86_400))
+        .min_message_latency(Duration::from_millis(1))
+        .max_message_latency(Duration::from_millis(1))
+        .tcp_capacity(1 << 16)
+        .rng_seed(seed)
+        .build();
+    let (api_tx, api_rx) = unbounded_channel();
+    let (dev_tx, dev_rx) = unbounded_channel();
+
+    let urls = Rc::new(base_urls);
+    sim.host("vendors", move || vendor_host::serve(urls.clone()));
+
+    let im_args = once((shared.clone(), plan.server.clone(), dispatch_config, api_rx));
+    sim.host("im", move || {
+        let (shared, config, dcfg, rx): (Rc<Shared>, _, _, UnboundedReceiver<ApiOrder>) = im_args();
+        im_host::serve(shared, config, dcfg, rx)
+    });
+
+    let interval = Duration::from_secs(plan.server.profile.heartbeat_interval_s as u64);
+    let dev_args = once((shared, dev_rx));
+    sim.host("devices", move || {
+        let (shared, rx) = dev_args();
+        device_host::serve(shared, interval, rx)
+    });
+    World {
+        sim,
+        api: api_tx,
+        devices: dev_tx,
+    }
+}

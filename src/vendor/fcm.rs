@@ -1,0 +1,256 @@
+//! Google FCM HTTP v1 (VENDORS.md §1).
+//!
+//! Auth: a service-account JWT (RS256, `kid` = `private_key_id`) exchanged at
+//! the token endpoint for an OAuth access token (RFC 7523). Send: one
+//! `messages:send` per device token. Errors: the `FcmError` detail's
+//! `errorCode` first, then the google.rpc `status` (as firebase-admin does).
+//!
+//! [`Credentials`] fields: `app_id` = project id, `client_id` = `client_email`,
+//! `secret` = the RSA private key in PEM, `key_id` = `private_key_id`.
+
+use super::wire::{at, form_post, json_of, json_post, retry_after_ms, str_at, string_map};
+use super::{
+    token_expiry, AccessToken, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse,
+    VendorResult,
+};
+use crate::core::io::PushJob;
+use crate::core::model::Notification;
+use crate::core::time::SimTime;
+use serde_json::{json, Map, Value};
+
+/// The token endpoint path (Google's `token_uri` is `https://oauth2.googleapis.com/token`).
+pub const TOKEN_PATH: &str = "/token";
+/// The JWT `aud`: the service account's `token_uri`.
+pub const TOKEN_AUDIENCE: &str = "https://oauth2.googleapis.com/token";
+/// The OAuth scope for sending.
+pub const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
+/// The JWT bearer grant type.
+pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// Lifetime of the assertion the pipeline signs (Google's maximum).
+pub const ASSERTION_LIFETIME_S: i64 = 3600;
+
+/// The send path for a project.
+pub fn send_path(project_id: &str) -> String {
+    format!("/v1/projects/{project_id}/messages:send")
+}
+
+/// The JWT claims of the assertion.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Claims {
+    /// `client_email`.
+    pub iss: String,
+    /// Space-separated scopes.
+    pub scope: String,
+    /// The token endpoint.
+    pub aud: String,
+    /// Issued at (seconds).
+    pub iat: i64,
+    /// Expiry (seconds).
+    pub exp: i64,
+}
+
+/// Signs the assertion and builds the token request. A key that cannot sign
+/// yields a request with an unsigned assertion, which the vendor refuses: the
+/// misconfiguration then shows in the outcome as an auth failure.
+pub fn auth_request(creds: &Credentials, now: SimTime) -> HttpRequest {
+    let iat = now.0.div_euclid(1000);
+    let claims = Claims {
+        iss: creds.client_id.clone(),
+        scope: SCOPE.to_string(),
+        aud: TOKEN_AUDIENCE.to_string(),
+        iat,
+        exp: iat + ASSERTION_LIFETIME_S,
+    };
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some(creds.key_id.clone());
+    let assertion = jsonwebtoken::EncodingKey::from_rsa_pem(creds.secret.as_bytes())
+        .and_then(|key| jsonwebtoken::encode(&header, &claims, &key))
+        .unwrap_or_else(|e| format!("unsigned.{e}"));
+    form_post(
+        TOKEN_PATH,
+        &[("grant_type", GRANT_TYPE), ("assertion", &assertion)],
+    )
+}
+
+/// Reads the token endpoint's answer.
+pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, VendorResult> {
+    let body = json_of(&resp.body).map_err(|reason| VendorResult::Garbage { reason })?;
+    if resp.status == 200 {
+        let value = str_at(&body, "access_token");
+        let expires_in = at(&body, "expires_in").and_then(Value::as_i64);
+        return match (value, expires_in) {
+            (Some(v), Some(e)) if !v.is_empty() && e > 0 => Ok(AccessToken {
+                value: v.to_string(),
+                expires_at: token_expiry(now, e),
+            }),
+            _ => Err(VendorResult::Garbage {
+                reason: "token response without access_token/expires_in".into(),
+            }),
+        };
+    }
+    let reason = format!(
+        "{} {}: {}",
+        resp.status,
+        str_at(&body, "error").unwrap_or("?"),
+        str_at(&body, "error_description").unwrap_or("")
+    );
+    Err(if resp.status >= 500 {
+        VendorResult::ServerError { reason }
+    } else {
+        VendorResult::AuthConfig { reason }
+    })
+}
+
+/// The `messages:send` request for one device.
+pub fn encode(job: &PushJob, creds: &Credentials, token: Option<&AccessToken>) -> HttpRequest {
+    let n = &job.notification;
+    let mut message = Map::new();
+    message.insert("token".into(), json!(job.token));
+    message.insert(
+        "notification".into(),
+        json!({"title": n.title, "body": n.body}),
+    );
+    if !n.payload.is_empty() {
+        message.insert("data".into(), json!(n.payload));
+    }
+    let mut android_n = Map::new();
+    let optional = [
+        ("channel_id", &n.channel_id),
+        ("sound", &n.sound),
+        ("click_action", &n.click_action),
+        ("tag", &n.notify_id),
+    ];
+    for (key, value) in optional {
+        if let Some(v) = value {
+            android_n.insert(key.into(), json!(v));
+        }
+    }
+    if let Some(b) = n.badge {
+        android_n.insert("notification_count".into(), json!(b));
+    }
+    // HIGH: chat must not be deferred by Doze (VENDORS.md §1.5).
+    message.insert(
+        "android".into(),
+        json!({"priority": "HIGH", "notification": android_n}),
+    );
+    let body = json!({ "message": message });
+    json_post(
+        &send_path(&creds.app_id),
+        token.map(|t| t.value.as_str()),
+        "application/json",
+        &body,
+    )
+}
+
+/// What a send answer means.
+pub fn classify(resp: &HttpResponse) -> VendorResult {
+    let body = match json_of(&resp.body) {
+        Ok(b) => b,
+        Err(reason) if resp.status >= 500 => {
+            return VendorResult::ServerError {
+                reason: format!("{} {reason}", resp.status),
+            }
+        }
+        Err(reason) => {
+            return VendorResult::Garbage {
+                reason: format!("{} {reason}", resp.status),
+            }
+        }
+    };
+    if resp.status == 200 {
+        return match str_at(&body, "name") {
+            Some(name) => VendorResult::Ok {
+                message_id: Some(name.to_string()),
+            },
+            None => VendorResult::Garbage {
+                reason: "200 without a message name".into(),
+            },
+        };
+    }
+    let status = str_at(&body, "error.status").unwrap_or("");
+    let message = str_at(&body, "error.message").unwrap_or("");
+    let code = fcm_error_code(&body).unwrap_or(status);
+    let reason = format!("{code}: {message}");
+    match (resp.status, code) {
+        (_, "UNREGISTERED") | (_, "SENDER_ID_MISMATCH") => VendorResult::InvalidToken { reason },
+        (400, "INVALID_ARGUMENT") if message.contains("registration token") => {
+            VendorResult::InvalidToken { reason }
+        }
+        (_, "INVALID_ARGUMENT") => VendorResult::InvalidArgument { reason },
+        (401, "THIRD_PARTY_AUTH_ERROR") | (401, "APNS_AUTH_ERROR") => {
+            VendorResult::AuthConfig { reason }
+        }
+        (401, _) => VendorResult::AuthExpired { reason },
+        (403, _) => VendorResult::AuthConfig { reason },
+        (429, _) | (_, "QUOTA_EXCEEDED") => VendorResult::RateLimited {
+            retry_after_ms: retry_after_ms(resp),
+            reason,
+        },
+        (503, _) => VendorResult::RateLimited {
+            retry_after_ms: retry_after_ms(resp),
+            reason,
+        },
+        (s, _) if s >= 500 => VendorResult::ServerError { reason },
+        (s, _) if (400..500).contains(&s) => VendorResult::InvalidArgument { reason },
+        _ => VendorResult::Garbage { reason },
+    }
+}
+
+/// `error.details[@type=…FcmError].errorCode`.
+fn fcm_error_code(body: &Value) -> Option<&str> {
+    at(body, "error.details")?
+        .as_array()?
+        .iter()
+        .find(|d| {
+            str_at(d, "@type").is_some_and(|t| t.ends_with("google.firebase.fcm.v1.FcmError"))
+        })
+        .and_then(|d| str_at(d, "errorCode"))
+}
+
+/// Decodes a recorded `messages:send` request.
+pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
+    let bad = |why: String| DecodeError::Body { vendor: "fcm", why };
+    if req.method != "POST"
+        || !(req.path.starts_with("/v1/projects/") && req.path.ends_with("/messages:send"))
+    {
+        return Err(DecodeError::NotASend {
+            vendor: "fcm",
+            method: req.method.clone(),
+            path: req.path.clone(),
+        });
+    }
+    let body = json_of(&req.body).map_err(bad)?;
+    let token =
+        str_at(&body, "message.token").ok_or_else(|| bad("message.token missing".into()))?;
+    let an = at(&body, "message.android.notification");
+    let pick = |key: &str| {
+        an.and_then(|n| str_at(n, key))
+            .or_else(|| str_at(&body, &format!("message.notification.{key}")))
+            .unwrap_or("")
+            .to_string()
+    };
+    let opt = |key: &str| an.and_then(|n| str_at(n, key)).map(str::to_string);
+    let payload = match at(&body, "message.data") {
+        None => Default::default(),
+        Some(d) => string_map(d).map_err(|e| bad(format!("message.data: {e}")))?,
+    };
+    let badge = an
+        .and_then(|n| n.get("notification_count"))
+        .and_then(Value::as_u64)
+        .map(|b| b as u32);
+    let notification = Notification {
+        title: pick("title"),
+        body: pick("body"),
+        badge,
+        payload,
+        channel_id: opt("channel_id"),
+        click_action: opt("click_action"),
+        sound: opt("sound"),
+        category: None,
+        notify_id: opt("tag"),
+    };
+    Ok(DecodedPush {
+        token: token.to_string(),
+        notification,
+    })
+}

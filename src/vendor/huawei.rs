@@ -1,0 +1,286 @@
+//! Huawei Push Kit v1 (VENDORS.md §2).
+//!
+//! Auth: OAuth 2.0 client credentials at `/oauth2/v3/token`. Send:
+//! `/v1/{appId}/messages:send` with a token array (one token here). Results are
+//! 8-digit business codes in the body; `80100000` (partial success) carries a
+//! JSON string in `msg` listing `illegal_tokens`.
+//!
+//! [`Credentials`] fields: `app_id` = App ID (also the OAuth client id in
+//! `client_id`), `secret` = App secret, `package` = the app's package (the
+//! badge `class` is its entry activity).
+
+use super::wire::{at, form_post, json_of, json_post, retry_after_ms, str_at};
+use super::{
+    token_expiry, AccessToken, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse,
+    VendorResult,
+};
+use crate::core::io::PushJob;
+use crate::core::model::Notification;
+use crate::core::time::SimTime;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// The token endpoint path (host `oauth-login.cloud.huawei.com`).
+pub const TOKEN_PATH: &str = "/oauth2/v3/token";
+/// The classification the pipeline claims for chat messages.
+pub const CATEGORY: &str = "IM";
+/// Importance of a chat notification: NORMAL = service & communication.
+pub const IMPORTANCE: &str = "NORMAL";
+
+/// The send path for an app (host `push-api.cloud.huawei.com`).
+pub fn send_path(app_id: &str) -> String {
+    format!("/v1/{app_id}/messages:send")
+}
+
+/// The client-credentials token request.
+pub fn auth_request(creds: &Credentials) -> HttpRequest {
+    form_post(
+        TOKEN_PATH,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &creds.client_id),
+            ("client_secret", &creds.secret),
+        ],
+    )
+}
+
+/// Reads the token endpoint's answer.
+pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, VendorResult> {
+    let body = json_of(&resp.body).map_err(|reason| VendorResult::Garbage { reason })?;
+    if resp.status == 200 {
+        let value = str_at(&body, "access_token");
+        let expires_in = at(&body, "expires_in").and_then(Value::as_i64);
+        return match (value, expires_in) {
+            (Some(v), Some(e)) if !v.is_empty() && e > 0 => Ok(AccessToken {
+                value: v.to_string(),
+                expires_at: token_expiry(now, e),
+            }),
+            _ => Err(VendorResult::Garbage {
+                reason: "token response without access_token/expires_in".into(),
+            }),
+        };
+    }
+    let code = at(&body, "error")
+        .map(Value::to_string)
+        .unwrap_or_else(|| "?".into());
+    let sub = at(&body, "sub_error")
+        .map(Value::to_string)
+        .unwrap_or_else(|| "?".into());
+    let reason = format!(
+        "{} error {code}/{sub}: {}",
+        resp.status,
+        str_at(&body, "error_description").unwrap_or("")
+    );
+    Err(if resp.status >= 500 {
+        VendorResult::ServerError { reason }
+    } else {
+        VendorResult::AuthConfig { reason }
+    })
+}
+
+/// The `messages:send` request for one device.
+pub fn encode(job: &PushJob, creds: &Credentials, token: Option<&AccessToken>) -> HttpRequest {
+    let n = &job.notification;
+    let mut notification = Map::new();
+    notification.insert("title".into(), json!(n.title));
+    notification.insert("body".into(), json!(n.body));
+    if let Some(c) = &n.channel_id {
+        notification.insert("channel_id".into(), json!(c));
+    }
+    if let Some(s) = &n.sound {
+        notification.insert("sound".into(), json!(s));
+        notification.insert("default_sound".into(), json!(false));
+    }
+    notification.insert("importance".into(), json!(IMPORTANCE));
+    if let Some(id) = n.notify_id.as_deref().and_then(|s| s.parse::<i64>().ok()) {
+        notification.insert("notify_id".into(), json!(id));
+    }
+    // click_action is mandatory for notification messages (§2.5).
+    let click = match &n.click_action {
+        Some(action) => json!({"type": 1, "action": action}),
+        None => json!({"type": 3}),
+    };
+    notification.insert("click_action".into(), click);
+    if let Some(b) = n.badge {
+        let class = format!("{}.MainActivity", creds.package);
+        notification.insert(
+            "badge".into(),
+            json!({"set_num": b.min(99), "class": class}),
+        );
+    }
+    let mut message = Map::new();
+    if !n.payload.is_empty() {
+        let data = serde_json::to_string(&n.payload).expect("a string map serializes");
+        message.insert("data".into(), json!(data));
+    }
+    let category = n.category.as_deref().unwrap_or(CATEGORY);
+    message.insert(
+        "android".into(),
+        json!({"category": category, "notification": notification}),
+    );
+    message.insert("token".into(), json!([job.token]));
+    let body = json!({"validate_only": false, "message": message});
+    json_post(
+        &send_path(&creds.app_id),
+        token.map(|t| t.value.as_str()),
+        "application/json; charset=UTF-8",
+        &body,
+    )
+}
+
+/// What a send answer means.
+pub fn classify(resp: &HttpResponse) -> VendorResult {
+    let body = match json_of(&resp.body) {
+        Ok(b) => b,
+        Err(reason) if resp.status == 503 => {
+            return VendorResult::RateLimited {
+                retry_after_ms: retry_after_ms(resp),
+                reason: format!("503 {reason}"),
+            }
+        }
+        Err(reason) if resp.status >= 500 => {
+            return VendorResult::ServerError {
+                reason: format!("{} {reason}", resp.status),
+            }
+        }
+        Err(reason) => {
+            return VendorResult::Garbage {
+                reason: format!("{} {reason}", resp.status),
+            }
+        }
+    };
+    let Some(code) = str_at(&body, "code") else {
+        return VendorResult::Garbage {
+            reason: format!("{} body without a code", resp.status),
+        };
+    };
+    let msg = str_at(&body, "msg").unwrap_or("");
+    let reason = format!("{code} {msg}");
+    match code {
+        "80000000" => VendorResult::Ok {
+            message_id: str_at(&body, "requestId").map(str::to_string),
+        },
+        "80100000" => match illegal_tokens(msg) {
+            Some(t) if !t.is_empty() => VendorResult::InvalidToken { reason },
+            Some(_) => VendorResult::Ok {
+                message_id: str_at(&body, "requestId").map(str::to_string),
+            },
+            None => VendorResult::Garbage {
+                reason: format!("{reason} (msg is not the partial-result JSON)"),
+            },
+        },
+        "80300007" => VendorResult::InvalidToken { reason },
+        "80200001" | "80200003" => VendorResult::AuthExpired { reason },
+        "80300002" | "80300011" | "80600003" => VendorResult::AuthConfig { reason },
+        "81000001" => VendorResult::ServerError { reason },
+        c if c.starts_with("801") || c.starts_with("803") => {
+            VendorResult::InvalidArgument { reason }
+        }
+        _ if resp.status == 503 => VendorResult::RateLimited {
+            retry_after_ms: retry_after_ms(resp),
+            reason,
+        },
+        _ if resp.status >= 500 => VendorResult::ServerError { reason },
+        _ => VendorResult::Garbage {
+            reason: format!("{reason} (unknown code)"),
+        },
+    }
+}
+
+/// The `illegal_tokens` of a partial-success `msg`.
+pub fn illegal_tokens(msg: &str) -> Option<Vec<String>> {
+    let v: Value = serde_json::from_str(msg).ok()?;
+    let list = v.get("illegal_tokens")?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// Decodes a recorded `messages:send` request.
+pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
+    let bad = |why: String| DecodeError::Body {
+        vendor: "huawei",
+        why,
+    };
+    if req.method != "POST"
+        || !(req.path.starts_with("/v1/") && req.path.ends_with("/messages:send"))
+    {
+        return Err(DecodeError::NotASend {
+            vendor: "huawei",
+            method: req.method.clone(),
+            path: req.path.clone(),
+        });
+    }
+    let body = json_of(&req.body).map_err(bad)?;
+    let tokens = at(&body, "message.token")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("message.token is not an array".into()))?;
+    let [token] = tokens.as_slice() else {
+        return Err(bad(format!("expected one token, found {}", tokens.len())));
+    };
+    let token = token
+        .as_str()
+        .ok_or_else(|| bad("message.token[0] is not a string".into()))?;
+    let an = at(&body, "message.android.notification");
+    let pick = |key: &str| {
+        an.and_then(|n| str_at(n, key))
+            .or_else(|| str_at(&body, &format!("message.notification.{key}")))
+            .unwrap_or("")
+            .to_string()
+    };
+    let opt = |key: &str| an.and_then(|n| str_at(n, key)).map(str::to_string);
+    let payload = match str_at(&body, "message.data") {
+        None => BTreeMap::new(),
+        Some(data) => data_map(data).map_err(|e| bad(format!("message.data: {e}")))?,
+    };
+    let badge = an
+        .and_then(|n| at(n, "badge.set_num").or_else(|| at(n, "badge.add_num")))
+        .and_then(Value::as_u64);
+    let click = an.and_then(|n| n.get("click_action"));
+    let click_action = match click.and_then(|c| c.get("type")).and_then(Value::as_i64) {
+        Some(1) => click
+            .and_then(|c| str_at(c, "action").or_else(|| str_at(c, "intent")))
+            .map(str::to_string),
+        Some(2) => click.and_then(|c| str_at(c, "url")).map(str::to_string),
+        _ => None,
+    };
+    let notification = Notification {
+        title: pick("title"),
+        body: pick("body"),
+        badge: badge.map(|b| b as u32),
+        payload,
+        channel_id: opt("channel_id"),
+        click_action,
+        sound: opt("sound"),
+        category: str_at(&body, "message.android.category").map(str::to_string),
+        notify_id: an
+            .and_then(|n| n.get("notify_id"))
+            .and_then(Value::as_i64)
+            .map(|i| i.to_string()),
+    };
+    Ok(DecodedPush {
+        token: token.to_string(),
+        notification,
+    })
+}
+
+/// `message.data` is a JSON object in a string; non-string values are kept
+/// as their JSON text.
+fn data_map(data: &str) -> Result<BTreeMap<String, String>, String> {
+    let v: Value = serde_json::from_str(data).map_err(|e| format!("not a JSON string ({e})"))?;
+    let obj = v.as_object().ok_or("not a JSON object")?;
+    Ok(obj
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string()),
+            )
+        })
+        .collect())
+}

@@ -1,0 +1,105 @@
+//! Small helpers the vendor adapters share: JSON and form bodies, dotted
+//! JSON paths, Retry-After. Shared with the mock models, which read the same
+//! wire formats from the other side.
+
+use super::{HttpRequest, HttpResponse};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// `application/x-www-form-urlencoded` body from pairs, in the given order.
+pub(crate) fn form_body(pairs: &[(&str, &str)]) -> Vec<u8> {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish().into_bytes()
+}
+
+/// Parses a form body; a repeated key keeps its first value.
+pub(crate) fn parse_form(body: &[u8]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        out.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    out
+}
+
+/// A POST with a JSON body.
+pub(crate) fn json_post(
+    path: &str,
+    bearer: Option<&str>,
+    content_type: &str,
+    body: &Value,
+) -> HttpRequest {
+    let mut headers = vec![("content-type".to_string(), content_type.to_string())];
+    if let Some(b) = bearer {
+        headers.push(("authorization".to_string(), format!("Bearer {b}")));
+    }
+    let bytes = serde_json::to_vec(body).expect("a JSON value serializes");
+    HttpRequest::new("POST", path, headers, bytes)
+}
+
+/// A POST with a form body.
+pub(crate) fn form_post(path: &str, pairs: &[(&str, &str)]) -> HttpRequest {
+    let headers = vec![(
+        "content-type".to_string(),
+        "application/x-www-form-urlencoded".to_string(),
+    )];
+    HttpRequest::new("POST", path, headers, form_body(pairs))
+}
+
+/// The value at a dotted path (`message.android.notification`).
+pub(crate) fn at<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(v, |v, key| v.get(key))
+}
+
+/// The string at a dotted path.
+pub(crate) fn str_at<'v>(v: &'v Value, path: &str) -> Option<&'v str> {
+    at(v, path).and_then(Value::as_str)
+}
+
+/// A JSON body, or a description of why it is not one.
+pub(crate) fn json_of(body: &[u8]) -> Result<Value, String> {
+    if body.is_empty() {
+        return Err("empty body".into());
+    }
+    serde_json::from_slice(body).map_err(|e| format!("not JSON ({e}): {}", preview(body)))
+}
+
+/// The first 80 characters of a body, for error messages.
+pub(crate) fn preview(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut s: String = text.chars().take(80).collect();
+    if text.chars().count() > 80 {
+        s.push('…');
+    }
+    s
+}
+
+/// `Retry-After` in milliseconds (the delta-seconds form; dates are not used
+/// by any vendor here).
+pub(crate) fn retry_after_ms(resp: &HttpResponse) -> Option<u64> {
+    resp.header("retry-after")?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|s| s * 1000)
+}
+
+/// The bearer token of a request.
+pub(crate) fn bearer(req: &HttpRequest) -> Option<&str> {
+    let v = req.header("authorization")?;
+    v.strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("bearer "))
+}
+
+/// A string map from a JSON object whose values are all strings.
+pub(crate) fn string_map(v: &Value) -> Result<BTreeMap<String, String>, String> {
+    let obj = v.as_object().ok_or("not an object")?;
+    obj.iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k.clone(), s.clone())),
+            other => Err(format!("value of {k:?} is not a string: {other}")),
+        })
+        .collect()
+}

@@ -1,0 +1,140 @@
+//! Repository invariants, checked as a test (rust-analyzer's tidy): banned
+//! APIs per folder, and the map in ARCHITECTURE.md naming real folders.
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("readable") {
+        let p = e.expect("entry").path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// (pattern, why) — forbidden everywhere in src/ (DESIGN.md, Determinism).
+const BANNED: &[(&str, &str)] = &[
+    (
+        "SystemTime::now",
+        "wall-clock read: time comes from the scenario clock",
+    ),
+    (
+        "Instant::now",
+        "wall-clock read: only `bench` and `cli` may time themselves",
+    ),
+    ("Utc::now", "wall-clock read"),
+    ("Local::now", "wall-clock read and host time zone"),
+    ("thread_rng", "unseeded randomness: one seeded RNG per run"),
+    ("rand::random", "unseeded randomness"),
+    ("OsRng", "unseeded randomness"),
+    (
+        "enable_tokio_io",
+        "real IO inside turmoil is not deterministic",
+    ),
+    ("set_delay", "wiremock's delay sleeps in real time"),
+    (
+        "std::collections::HashMap",
+        "iteration order must never reach an output",
+    ),
+    (
+        "std::collections::HashSet",
+        "iteration order must never reach an output",
+    ),
+];
+
+/// Files allowed to time themselves with `Instant::now` (they measure, they decide nothing).
+const TIMING_ALLOWED: &[&str] = &["src/bench.rs", "src/cli.rs"];
+
+#[test]
+fn no_wall_clock_no_unseeded_randomness_no_unordered_maps_in_src() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let mut hits = Vec::new();
+    for f in files {
+        let rel = f
+            .strip_prefix(root())
+            .expect("under root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(&f).expect("utf-8 source");
+        for (pat, why) in BANNED {
+            if *pat == "Instant::now" && TIMING_ALLOWED.contains(&rel.as_str()) {
+                continue;
+            }
+            for (n, line) in text.lines().enumerate() {
+                if line.contains(pat) && !line.trim_start().starts_with("//") {
+                    hits.push(format!("{rel}:{}: `{pat}`: {why}", n + 1));
+                }
+            }
+        }
+    }
+    assert!(hits.is_empty(), "banned APIs:\n{}", hits.join("\n"));
+}
+
+#[test]
+fn only_sim_and_runner_use_turmoil_and_core_does_no_io() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    for f in files {
+        let rel = f
+            .strip_prefix(root())
+            .expect("under root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(&f).expect("utf-8 source");
+        // The world lives in src/sim/; the runner steps it.
+        if !rel.starts_with("src/sim/") && rel != "src/run/runner.rs" {
+            assert!(
+                !text.contains("turmoil::"),
+                "{rel} uses turmoil; only src/sim/ and the runner may"
+            );
+        }
+        if rel.starts_with("src/core/") {
+            for pat in [
+                "tokio",
+                "std::net",
+                "std::fs",
+                "serde_yaml",
+                "wiremock",
+                "ureq",
+            ] {
+                assert!(
+                    !text.contains(pat),
+                    "{rel} mentions `{pat}`: core does no IO"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn architecture_map_names_existing_folders() {
+    let arch =
+        std::fs::read_to_string(root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md exists");
+    let mut named = 0;
+    for word in
+        arch.split(|c: char| c.is_whitespace() || c == '`' || c == '(' || c == ')' || c == ',')
+    {
+        if let Some(rest) = word.strip_prefix("src/") {
+            let rest = rest.trim_end_matches(['.', ':', ';']);
+            if rest.is_empty() || rest.contains('*') || rest.contains('<') {
+                continue;
+            }
+            named += 1;
+            assert!(
+                root().join("src").join(rest).exists(),
+                "ARCHITECTURE.md names src/{rest}, which does not exist"
+            );
+        }
+    }
+    assert!(
+        named >= 8,
+        "ARCHITECTURE.md should map the code ({named} src/ paths named)"
+    );
+}
