@@ -1,6 +1,7 @@
 //! The mock vendors of one run: one wiremock MockServer per vendor, each with
 //! a fresh model, so runs share no state and replay identically.
 
+use super::fault::FaultSpec;
 use super::model::Model;
 use super::shell::{Fallback, Shell};
 use super::spec::{MockSpec, SpecError};
@@ -103,6 +104,15 @@ impl MockFleet {
         if let Some(r) = self.mocks.get(&vendor) {
             if let Ok(mut m) = r.model.lock() {
                 m.state.invalid.insert(token.to_string());
+            }
+        }
+    }
+
+    /// Starts a fault at a vendor at calendar time `now`.
+    pub fn fault(&self, vendor: Vendor, spec: &FaultSpec, now: SimTime) {
+        if let Some(r) = self.mocks.get(&vendor) {
+            if let Ok(mut m) = r.model.lock() {
+                m.inject(spec, now);
             }
         }
     }

@@ -8,6 +8,7 @@
 //! [`client`] is the blocking HTTP client the simulation's bridge uses.
 
 pub mod client;
+pub mod fault;
 pub mod fcm;
 pub mod fleet;
 pub mod huawei;
@@ -19,3 +20,7 @@ pub mod spec;
 /// simulation to the mocks, so that token expiry and fault windows follow the
 /// scenario clock.
 pub const NOW_HEADER: &str = "x-pushsim-now";
+
+/// The header a mock sets to make the bridge hold its answer back for that
+/// many virtual milliseconds (the `slow` fault); the bridge removes it.
+pub const LATENCY_HEADER: &str = "x-pushsim-latency-ms";

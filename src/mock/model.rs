@@ -2,7 +2,9 @@
 //! handler, render the named response. No IO and no clock: the calendar time
 //! comes with each call.
 
+use super::fault::{ActiveFault, FaultKind, FaultSpec, Garbage};
 use super::spec::{Check, JsonType, MockSpec, ResponseSpec};
+use super::LATENCY_HEADER;
 use crate::core::model::Vendor;
 use crate::core::time::SimTime;
 use crate::vendor::wire::{at, json_of, parse_form};
@@ -52,6 +54,8 @@ pub struct State {
     pub invalid: BTreeSet<String>,
     /// Counter for ids the mock hands out.
     pub counter: u64,
+    /// Faults injected by the scenario, in injection order.
+    pub faults: Vec<ActiveFault>,
 }
 
 impl State {
@@ -109,6 +113,69 @@ impl Model {
             return self.render(&Reply::with("not_found", vec![("detail", detail)]));
         };
         let route = route.clone();
+        let is_send = route.handler == "send";
+        let fault = self
+            .state
+            .faults
+            .iter_mut()
+            .find(|f| f.active(now) && (is_send || !f.kind.sends_only()));
+        let fault = fault.map(|f| {
+            f.consume();
+            f.kind.clone()
+        });
+        match &fault {
+            Some(FaultKind::RateLimited { retry_after_s }) => {
+                return self.render_named(
+                    "rate_limited",
+                    &[("retry_after", retry_after_s.to_string())],
+                )
+            }
+            Some(FaultKind::DailyQuota) => return self.render_named("daily_quota", &[]),
+            Some(FaultKind::ServerError) => return self.render_named("server_error", &[]),
+            Some(FaultKind::Garbage(Garbage::Empty)) => {
+                return HttpResponse::new(200, vec![], Vec::new())
+            }
+            Some(FaultKind::Garbage(Garbage::Html)) => {
+                let page = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>";
+                return HttpResponse::new(
+                    502,
+                    vec![("content-type".into(), "text/html".into())],
+                    page.to_vec(),
+                );
+            }
+            _ => {}
+        }
+        let mut resp = self.answer(&route, req, now);
+        match fault {
+            Some(FaultKind::Slow { latency_ms }) => {
+                resp.headers
+                    .push((LATENCY_HEADER.into(), latency_ms.to_string()));
+                resp.headers.sort();
+            }
+            Some(FaultKind::Garbage(Garbage::Truncated)) => resp.body.truncate(resp.body.len() / 2),
+            _ => {}
+        }
+        resp
+    }
+
+    /// Starts a fault at `now`.
+    pub fn inject(&mut self, spec: &FaultSpec, now: SimTime) {
+        if spec.kind == FaultKind::AuthExpired {
+            self.state.issued.clear();
+            return;
+        }
+        self.state
+            .faults
+            .push(ActiveFault::start(self.vendor, spec, now));
+    }
+
+    /// The answer without faults: checks, then the vendor's handler.
+    fn answer(
+        &mut self,
+        route: &super::spec::Route,
+        req: &HttpRequest,
+        now: SimTime,
+    ) -> HttpResponse {
         let parsed = Parsed {
             req,
             form: if is_form(req) {

@@ -87,16 +87,35 @@ fn line(o: &Outcome, e: &Event) -> String {
             result,
             msg,
         } => format!(
-            "{} push {msg} → {device} {}: {} → {status} {result}",
+            "{} push {msg} → {device} {}: {} → {} {result}",
             vendor.name(),
             token(o, t),
-            notification(n)
+            notification(n),
+            status_text(*status)
         ),
         Event::Auth {
             vendor,
             status,
             result,
-        } => format!("{} auth → {status} {result}", vendor.name()),
+        } => format!("{} auth → {} {result}", vendor.name(), status_text(*status)),
+        Event::VendorRetry {
+            msg,
+            device,
+            vendor,
+            attempt,
+            wait_ms,
+            why,
+        } => format!(
+            "{} retry {msg} → {device} in {} (attempt {attempt}): {why}",
+            vendor.name(),
+            duration(*wait_ms)
+        ),
+        Event::PushAbandoned {
+            msg,
+            device,
+            vendor,
+            reason,
+        } => format!("{} gave up {msg} → {device}: {reason}", vendor.name()),
         Event::Unbound {
             device,
             rule,
@@ -163,4 +182,27 @@ pub fn render_explain(plan: &Plan, o: &Outcome) -> String {
         s.push_str("no messages were decided\n");
     }
     s
+}
+
+/// `1.250 s`, `30 s`, `2 h 5 min`: a wait as people read it.
+fn duration(ms: i64) -> String {
+    if ms % 1000 != 0 {
+        return format!("{}.{:03} s", ms / 1000, ms % 1000);
+    }
+    let s = ms / 1000;
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, 0) => format!("{m} min"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, 0, 0) => format!("{h} h"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
+/// An HTTP status, or `no answer` (0: timeout or transport failure).
+fn status_text(status: u16) -> String {
+    match status {
+        0 => "no answer,".to_string(),
+        s => s.to_string(),
+    }
 }

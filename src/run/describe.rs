@@ -30,6 +30,19 @@ pub fn action(a: &Action) -> String {
         Action::BindToken { device, cert, .. } => format!("bind_token {device} cert={cert}"),
         Action::Unregister(d) => format!("unregister {d}"),
         Action::InvalidateToken { vendor, .. } => format!("invalidate_token at {}", vendor.name()),
+        Action::VendorFault { vendor, fault } => {
+            let scope = match (fault.duration_ms, fault.count) {
+                (Some(ms), Some(n)) => format!(" for {} s, at most {n} requests", ms / 1000),
+                (Some(ms), None) => format!(" for {} s", ms / 1000),
+                (None, Some(n)) => format!(" for {n} requests"),
+                (None, None) => String::new(),
+            };
+            format!(
+                "vendor_fault {} at {}{scope}",
+                fault.kind.name(),
+                vendor.name()
+            )
+        }
         Action::Wait => "wait".into(),
         Action::Api(req) => api(req),
     }

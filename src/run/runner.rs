@@ -83,7 +83,7 @@ pub fn run(plan: &Plan, config: &RunConfig) -> Run {
         .iter()
         .map(|v| (*v, fleet.base_url(*v)))
         .collect::<BTreeMap<_, _>>();
-    let shared = Rc::new(Shared::new(plan.start));
+    let shared = Rc::new(Shared::new(plan.start, seed));
     let world = world::build(
         plan,
         seed,
@@ -114,7 +114,9 @@ fn in_flight(sim: &turmoil::Sim<'_>) -> bool {
 
 fn quiet(shared: &Shared, sim: &turmoil::Sim<'_>) -> bool {
     shared.pending_orders.get() == 0
-        && shared.vendor_inflight.get() == 0
+        // The dispatcher works one job at a time: parked on the ledger, it
+        // holds up every job queued behind it, so nothing moves until the wake.
+        && (shared.vendor_inflight.get() == 0 || shared.parked() > 0)
         && shared.silent.borrow().is_empty()
         && !in_flight(sim)
 }
@@ -130,18 +132,30 @@ fn drive(
     let mut ticks = 0u64;
     loop {
         let now = shared.calendar(world.sim.elapsed());
-        if let Some(step) = plan.steps.get(next) {
+        shared.wake_due(now);
+        let step = plan.steps.get(next);
+        if let Some(step) = step {
             if step.at <= now && shared.pending_orders.get() == 0 {
                 inject(plan, step, shared, &world, fleet, now);
                 next += 1;
                 continue;
             }
-            if step.at > now && quiet(shared, &world.sim) {
-                shared.skip(step.at.ms_since(now));
-                continue;
+        }
+        if quiet(shared, &world.sim) {
+            // Nothing moves until the next step or the next parked wait:
+            // jump the calendar there.
+            let target = match (step.map(|s| s.at), shared.next_wake()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            match target {
+                None => return ticks,
+                Some(t) if t > now => {
+                    shared.skip(t.ms_since(now));
+                    continue;
+                }
+                Some(_) => {}
             }
-        } else if quiet(shared, &world.sim) {
-            return ticks;
         }
         if ticks >= config.ticks_max {
             let what = format!("{} ticks without the world going quiet", config.ticks_max);
@@ -230,6 +244,7 @@ fn inject(
                 .expect("the im host runs as long as the world");
         }
         Action::InvalidateToken { vendor, token } => fleet.invalidate_token(*vendor, token),
+        Action::VendorFault { vendor, fault } => fleet.fault(*vendor, fault, now),
         Action::Wait => {}
     }
 }

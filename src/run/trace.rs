@@ -130,6 +130,32 @@ pub enum Event {
         /// The pipeline's classification of the answer (`ok`, `invalid token: …`).
         result: String,
     },
+    /// The pipeline will send a push again after a wait (429, 5xx, timeout).
+    VendorRetry {
+        /// Message.
+        msg: MsgId,
+        /// Device.
+        device: DeviceKey,
+        /// Vendor.
+        vendor: Vendor,
+        /// The attempt that follows the wait (2 = first retry).
+        attempt: u32,
+        /// Wait, virtual milliseconds.
+        wait_ms: i64,
+        /// Why.
+        why: String,
+    },
+    /// The pipeline gave up on a push.
+    PushAbandoned {
+        /// Message.
+        msg: MsgId,
+        /// Device.
+        device: DeviceKey,
+        /// Vendor.
+        vendor: Vendor,
+        /// Why.
+        reason: String,
+    },
     /// An auth (access-token) exchange with a vendor.
     Auth {
         /// Vendor.

@@ -35,6 +35,7 @@ pub(crate) const ACTION_KEYS: &[&str] = &[
     "create_group",
     "send",
     "invalidate_token",
+    "vendor_fault",
     "wait",
 ];
 
@@ -441,6 +442,27 @@ pub(crate) struct InvalidateFile {
     pub(crate) token: Option<String>,
 }
 
+/// `vendor_fault: {vendor, fault, retry_after?, latency?, body?, for?, count?}`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VendorFaultFile {
+    /// Which vendor misbehaves.
+    pub(crate) vendor: String,
+    /// `rate_limited`, `daily_quota`, `server_error`, `auth_expired`, `slow`, `garbage`.
+    pub(crate) fault: String,
+    /// `rate_limited`: the Retry-After the vendor sends (default `30s`).
+    pub(crate) retry_after: Option<String>,
+    /// `slow`: how late answers arrive (virtual time).
+    pub(crate) latency: Option<String>,
+    /// `garbage`: `empty` (200, no body), `html` (502 proxy page), `truncated`.
+    pub(crate) body: Option<String>,
+    /// How long the fault lasts from this step.
+    #[serde(rename = "for")]
+    pub(crate) for_: Option<String>,
+    /// How many requests it affects.
+    pub(crate) count: Option<u32>,
+}
+
 /// One entry of `steps:`. Which action keys are present is read from the tree
 /// (a key with a null value still counts), their values from here.
 #[derive(Deserialize, Debug)]
@@ -465,6 +487,7 @@ pub(crate) struct StepFile {
     pub(crate) create_group: Option<CreateGroupFile>,
     pub(crate) send: Option<SendFile>,
     pub(crate) invalidate_token: Option<InvalidateFile>,
+    pub(crate) vendor_fault: Option<VendorFaultFile>,
     pub(crate) wait: Option<bool>,
 }
 

@@ -118,6 +118,13 @@ pub enum Action {
         /// Token.
         token: String,
     },
+    /// Make a vendor misbehave (rate limit, quota, outage, latency, garbage).
+    VendorFault {
+        /// Vendor.
+        vendor: Vendor,
+        /// What and for how long.
+        fault: crate::mock::fault::FaultSpec,
+    },
     /// Advance time with nothing else happening.
     Wait,
 }

@@ -12,8 +12,10 @@ use super::shared::Shared;
 use super::wire::{read_frame, write_frame, BridgeCall, BridgeReply, BRIDGE_PORT};
 use crate::core::io::{Input, PushFeedback, PushJob};
 use crate::core::model::Vendor;
+use crate::core::time::SimTime;
 use crate::run::trace::Event;
 use crate::vendor::{self, AccessToken, Credentials, HttpRequest, HttpResponse, VendorResult};
+use rand::Rng;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -51,7 +53,24 @@ struct Bridge {
 }
 
 impl Bridge {
+    /// One exchange, bounded by the pipeline's request timeout.
     async fn call(
+        &mut self,
+        vendor: Vendor,
+        request: HttpRequest,
+        now_ms: i64,
+    ) -> Result<HttpResponse, NoAnswer> {
+        let timeout = std::time::Duration::from_millis(policy::REQUEST_TIMEOUT_MS);
+        match tokio::time::timeout(timeout, self.exchange(vendor, request, now_ms)).await {
+            Ok(r) => r.map_err(NoAnswer::Bridge),
+            Err(_) => {
+                self.stream = None; // a late reply must not answer the next call
+                Err(NoAnswer::Timeout)
+            }
+        }
+    }
+
+    async fn exchange(
         &mut self,
         vendor: Vendor,
         request: HttpRequest,
@@ -97,15 +116,24 @@ impl Bridge {
     }
 }
 
+/// What the dispatcher remembers per cert.
+#[derive(Default)]
+struct CertState {
+    /// Cached access tokens.
+    tokens: BTreeMap<String, AccessToken>,
+    /// Certs whose daily quota is exhausted, until when.
+    quota_until: BTreeMap<String, SimTime>,
+}
+
 /// The dispatcher task.
 pub(crate) async fn run(im: Rc<Im>, config: Config, mut rx: UnboundedReceiver<PushJob>) {
     let mut bridge = Bridge {
         stream: None,
         next_id: 0,
     };
-    let mut tokens: BTreeMap<String, AccessToken> = BTreeMap::new();
+    let mut state = CertState::default();
     while let Some(job) = rx.recv().await {
-        let feedback = deliver(&im, &config, &mut bridge, &mut tokens, &job).await;
+        let feedback = deliver(&im, &config, &mut bridge, &mut state, &job).await;
         let outputs = im.handle(Input::VendorFeedback {
             job: job.id,
             result: feedback,
@@ -116,6 +144,8 @@ pub(crate) async fn run(im: Rc<Im>, config: Config, mut rx: UnboundedReceiver<Pu
     }
 }
 
+/// A valid access token for `cert` (cached, or fetched now), `None` for
+/// vendors that sign each request; on failure, the vendor result to react to.
 async fn token_for(
     im: &Im,
     bridge: &mut Bridge,
@@ -123,7 +153,7 @@ async fn token_for(
     cert: &str,
     vendor: Vendor,
     creds: &Credentials,
-) -> Result<Option<AccessToken>, String> {
+) -> Result<Option<AccessToken>, VendorResult> {
     let now = host_now(&im.shared);
     if let Some(t) = tokens.get(cert) {
         if now < t.expires_at {
@@ -133,40 +163,76 @@ async fn token_for(
     let Some(req) = vendor::auth_request(creds, now) else {
         return Ok(None); // this vendor signs each request instead
     };
-    let resp = bridge.call(vendor, req, now.0).await?;
-    match vendor::parse_auth(vendor, &resp, host_now(&im.shared)) {
-        Ok(token) => {
-            record(
-                &im.shared,
-                Event::Auth {
-                    vendor,
-                    status: resp.status,
-                    result: "ok".into(),
-                },
-            );
-            tokens.insert(cert.to_string(), token.clone());
-            Ok(Some(token))
-        }
-        Err(result) => {
-            let text = describe(&result);
-            record(
-                &im.shared,
-                Event::Auth {
-                    vendor,
-                    status: resp.status,
-                    result: text.clone(),
-                },
-            );
-            Err(format!("auth failed: {text}"))
+    let (status, result) = match bridge.call(vendor, req, now.0).await {
+        Ok(resp) => (
+            resp.status,
+            vendor::parse_auth(vendor, &resp, host_now(&im.shared)),
+        ),
+        Err(no) => (0, Err(no.into_result(im))),
+    };
+    let text = match &result {
+        Ok(_) => "ok".to_string(),
+        Err(r) => describe(r),
+    };
+    record(
+        &im.shared,
+        Event::Auth {
+            vendor,
+            status,
+            result: text,
+        },
+    );
+    let token = result?;
+    tokens.insert(cert.to_string(), token.clone());
+    Ok(Some(token))
+}
+
+/// The dispatcher's reaction policy (issue 3; VENDORS.md §9.1).
+mod policy {
+    /// A request with no answer after this long (virtual) counts as failed.
+    pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
+    /// 5xx, timeouts and transport failures: at most this many attempts.
+    pub const MAX_ATTEMPTS: u32 = 5;
+    /// Backoff before retry n (1-based): `BASE · 2^(n-1)` plus a seeded jitter
+    /// in `[0, 50%)`, so retries of many pipelines do not synchronise.
+    pub const BACKOFF_BASE_MS: i64 = 1_000;
+    /// A 429 without Retry-After waits this long (FCM: back off ≥ 1 min).
+    pub const DEFAULT_RETRY_AFTER_MS: u64 = 60_000;
+    /// At most this many rate-limit waits per push, then give up.
+    pub const MAX_RATE_LIMIT_WAITS: u32 = 3;
+}
+
+/// Why an exchange produced no vendor answer.
+enum NoAnswer {
+    Timeout,
+    Bridge(String),
+}
+
+impl NoAnswer {
+    /// The reaction-relevant reading: both are worth a retry. A bridge failure
+    /// is also harness trouble and is recorded as such.
+    fn into_result(self, im: &Im) -> VendorResult {
+        match self {
+            NoAnswer::Timeout => {
+                let reason = format!("no answer within {} s", policy::REQUEST_TIMEOUT_MS / 1000);
+                VendorResult::ServerError { reason }
+            }
+            NoAnswer::Bridge(e) => {
+                record(&im.shared, Event::HarnessError { what: e.clone() });
+                VendorResult::ServerError { reason: e }
+            }
         }
     }
 }
 
+/// One job to the end: auth, send, and the reactions — refresh once on expired
+/// auth, wait Retry-After on 429, back off on 5xx/timeouts, stop for the day on
+/// an exhausted quota, give up with a reason on anything else.
 async fn deliver(
     im: &Im,
     config: &Config,
     bridge: &mut Bridge,
-    tokens: &mut BTreeMap<String, AccessToken>,
+    state: &mut CertState,
     job: &PushJob,
 ) -> PushFeedback {
     let Some(creds) = config.credentials.get(&job.cert) else {
@@ -179,66 +245,154 @@ async fn deliver(
         );
         return PushFeedback::Failed { reason };
     };
-    for attempt in 0..2 {
-        let token = match token_for(im, bridge, tokens, &job.cert, job.vendor, creds).await {
-            Ok(t) => t,
-            Err(reason) => return PushFeedback::Failed { reason },
-        };
-        let now = host_now(&im.shared);
-        let req = vendor::encode(job, creds, token.as_ref(), now);
-        let resp = match bridge.call(job.vendor, req.clone(), now.0).await {
-            Ok(r) => r,
-            Err(reason) => {
-                record(
-                    &im.shared,
-                    Event::HarnessError {
-                        what: reason.clone(),
-                    },
-                );
-                return PushFeedback::Failed { reason };
-            }
-        };
-        let result = vendor::classify(job.vendor, &resp);
-        let notification = match vendor::decode(job.vendor, &req) {
-            Ok(d) => d.notification,
-            Err(e) => {
-                record(
-                    &im.shared,
-                    Event::HarnessError {
-                        what: format!("cannot decode our own request: {e}"),
-                    },
-                );
-                Default::default()
-            }
-        };
-        record(
-            &im.shared,
-            Event::Push {
-                msg: job.msg,
-                device: job.device.clone(),
-                vendor: job.vendor,
-                token: job.token.clone(),
-                notification,
-                status: resp.status,
-                result: describe(&result),
-            },
-        );
-        match result {
-            VendorResult::Ok { .. } => return PushFeedback::Delivered,
-            VendorResult::AuthExpired { .. } if attempt == 0 => {
-                tokens.remove(&job.cert); // refresh once and resend
-            }
-            VendorResult::InvalidToken { reason } => return PushFeedback::InvalidToken { reason },
-            other => {
-                return PushFeedback::Failed {
-                    reason: describe(&other),
-                }
-            }
+    if let Some(until) = state.quota_until.get(&job.cert) {
+        if host_now(&im.shared) < *until {
+            let reason = format!(
+                "daily quota of cert {} exhausted until {}",
+                job.cert,
+                until.to_utc().to_rfc3339()
+            );
+            return give_up(im, job, reason);
         }
     }
-    PushFeedback::Failed {
-        reason: "auth expired again after a refresh".into(),
+    let mut refreshed = false;
+    let mut failures = 0u32;
+    let mut rate_waits = 0u32;
+    loop {
+        let result =
+            match token_for(im, bridge, &mut state.tokens, &job.cert, job.vendor, creds).await {
+                Err(VendorResult::AuthConfig { reason }) => {
+                    return give_up(im, job, format!("auth failed: {reason}"))
+                }
+                Err(VendorResult::Garbage { reason }) => {
+                    return give_up(im, job, format!("auth failed: garbage response: {reason}"))
+                }
+                Err(other) => other,
+                Ok(token) => {
+                    let now = host_now(&im.shared);
+                    let req = vendor::encode(job, creds, token.as_ref(), now);
+                    let (status, result) = match bridge.call(job.vendor, req.clone(), now.0).await {
+                        Ok(resp) => (resp.status, vendor::classify(job.vendor, &resp)),
+                        Err(no) => (0, no.into_result(im)),
+                    };
+                    record_push(im, job, &req, status, &result);
+                    result
+                }
+            };
+        match result {
+            VendorResult::Ok { .. } => return PushFeedback::Delivered,
+            VendorResult::InvalidToken { reason } => return PushFeedback::InvalidToken { reason },
+            VendorResult::AuthExpired { .. } if !refreshed => {
+                refreshed = true;
+                state.tokens.remove(&job.cert); // refresh once and resend
+            }
+            VendorResult::RateLimited {
+                retry_after_ms,
+                reason,
+            } if rate_waits < policy::MAX_RATE_LIMIT_WAITS => {
+                rate_waits += 1;
+                let wait = retry_after_ms.unwrap_or(policy::DEFAULT_RETRY_AFTER_MS) as i64;
+                retry_after(
+                    im,
+                    job,
+                    rate_waits + failures + 1,
+                    wait,
+                    format!("rate limited: {reason}"),
+                )
+                .await;
+            }
+            VendorResult::ServerError { reason } if failures + 1 < policy::MAX_ATTEMPTS => {
+                failures += 1;
+                let base = policy::BACKOFF_BASE_MS << (failures - 1);
+                let jitter = im.shared.rng.borrow_mut().gen_range(0..base / 2);
+                retry_after(im, job, rate_waits + failures + 1, base + jitter, reason).await;
+            }
+            VendorResult::DailyQuota { reason } => {
+                let until = crate::mock::fault::vendor_midnight(job.vendor, host_now(&im.shared));
+                state.quota_until.insert(job.cert.clone(), until);
+                return give_up(im, job, format!("daily quota: {reason}; no sends on cert {} until the vendor's day rolls over", job.cert));
+            }
+            VendorResult::ServerError { reason } => {
+                return give_up(
+                    im,
+                    job,
+                    format!("{} attempts failed, last: {reason}", policy::MAX_ATTEMPTS),
+                );
+            }
+            VendorResult::RateLimited { reason, .. } => {
+                return give_up(
+                    im,
+                    job,
+                    format!(
+                        "still rate limited after {} waits: {reason}",
+                        policy::MAX_RATE_LIMIT_WAITS
+                    ),
+                );
+            }
+            VendorResult::AuthExpired { reason } => {
+                return give_up(
+                    im,
+                    job,
+                    format!("auth expired again after a refresh: {reason}"),
+                );
+            }
+            other => return give_up(im, job, describe(&other)),
+        }
     }
+}
+
+/// Records the exchange, with the request decoded into the canonical notification.
+fn record_push(im: &Im, job: &PushJob, req: &HttpRequest, status: u16, result: &VendorResult) {
+    let notification = match vendor::decode(job.vendor, req) {
+        Ok(d) => d.notification,
+        Err(e) => {
+            record(
+                &im.shared,
+                Event::HarnessError {
+                    what: format!("cannot decode our own request: {e}"),
+                },
+            );
+            Default::default()
+        }
+    };
+    record(
+        &im.shared,
+        Event::Push {
+            msg: job.msg,
+            device: job.device.clone(),
+            vendor: job.vendor,
+            token: job.token.clone(),
+            notification,
+            status,
+            result: describe(result),
+        },
+    );
+}
+
+/// Records the decision to retry and waits on the calendar ledger.
+async fn retry_after(im: &Im, job: &PushJob, attempt: u32, wait_ms: i64, why: String) {
+    let event = Event::VendorRetry {
+        msg: job.msg,
+        device: job.device.clone(),
+        vendor: job.vendor,
+        attempt,
+        wait_ms,
+        why,
+    };
+    record(&im.shared, event);
+    let at = host_now(&im.shared).plus_ms(wait_ms);
+    let _ = im.shared.park_until(at).await;
+}
+
+fn give_up(im: &Im, job: &PushJob, reason: String) -> PushFeedback {
+    let event = Event::PushAbandoned {
+        msg: job.msg,
+        device: job.device.clone(),
+        vendor: job.vendor,
+        reason: reason.clone(),
+    };
+    record(&im.shared, event);
+    PushFeedback::Failed { reason }
 }
 
 /// One-line description of a vendor result, as outcomes print it.

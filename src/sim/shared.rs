@@ -11,8 +11,11 @@ use crate::core::model::DeviceKey;
 use crate::core::time::SimTime;
 use crate::run::trace::{Event, TraceEntry};
 use crate::scenario::plan::DeviceDecl;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use tokio::sync::oneshot;
 
 /// What a device is told to do by a step.
 #[derive(Clone, Debug)]
@@ -80,12 +83,24 @@ pub struct Shared {
     pub vendor_inflight: Cell<u32>,
     /// Devices whose connection went silent and whose loss the server has not yet noticed.
     pub silent: RefCell<BTreeSet<DeviceKey>>,
+    /// The calendar ledger: long waits (Retry-After, backoff) parked until a
+    /// calendar instant. The runner jumps the calendar to the earliest one when
+    /// the world is otherwise quiet, so an hour's wait costs no ticks.
+    ledger: RefCell<BTreeMap<(SimTime, u64), oneshot::Sender<()>>>,
+    ledger_seq: Cell<u64>,
+    /// The run's seeded RNG for the pipeline (backoff jitter); turmoil has its
+    /// own, seeded from the same seed.
+    pub rng: RefCell<StdRng>,
 }
 
 impl Shared {
     /// A fresh shared state for a run starting at `start`.
-    pub fn new(start: SimTime) -> Shared {
+    pub fn new(start: SimTime, seed: u64) -> Shared {
         Shared {
+            ledger: RefCell::new(BTreeMap::new()),
+            ledger_seq: Cell::new(0),
+            // A distinct stream from turmoil's, derived from the same seed.
+            rng: RefCell::new(StdRng::seed_from_u64(seed ^ 0x7075_7368_7369_6d00)),
             start,
             skipped_ms: Cell::new(0),
             trace: RefCell::new(Vec::new()),
@@ -118,6 +133,39 @@ impl Shared {
         let n = self.pending_orders.get();
         assert!(n > 0, "completed an order that was never issued");
         self.pending_orders.set(n - 1);
+    }
+
+    /// Parks the caller until calendar time `at`.
+    pub fn park_until(&self, at: SimTime) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        let seq = self.ledger_seq.get() + 1;
+        self.ledger_seq.set(seq);
+        self.ledger.borrow_mut().insert((at, seq), tx);
+        rx
+    }
+
+    /// How many waits are parked on the ledger.
+    pub fn parked(&self) -> u32 {
+        self.ledger.borrow().len() as u32
+    }
+
+    /// The earliest parked wake-up.
+    pub fn next_wake(&self) -> Option<SimTime> {
+        self.ledger.borrow().keys().next().map(|(at, _)| *at)
+    }
+
+    /// Wakes every wait due at `now`; returns how many.
+    pub fn wake_due(&self, now: SimTime) -> usize {
+        let mut ledger = self.ledger.borrow_mut();
+        let mut n = 0;
+        while let Some(entry) = ledger.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let _ = entry.remove().send(()); // the waiter may have gone: fine
+            n += 1;
+        }
+        n
     }
 
     /// Takes the trace, sorted by time (stable: same-time events keep their order).

@@ -7,6 +7,7 @@
 use super::wire::{read_frame, write_frame, BridgeCall, BridgeReply, BRIDGE_PORT};
 use crate::core::model::Vendor;
 use crate::core::time::SimTime;
+use crate::mock::LATENCY_HEADER;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -21,11 +22,19 @@ pub(crate) async fn serve(base_urls: Rc<BTreeMap<Vendor, String>>) -> turmoil::R
 
 async fn forward(base_urls: Rc<BTreeMap<Vendor, String>>, mut stream: turmoil::net::TcpStream) {
     while let Ok(Some(call)) = read_frame::<_, BridgeCall>(&mut stream).await {
-        let response = match Vendor::parse(&call.vendor).and_then(|v| base_urls.get(&v)) {
+        let mut response = match Vendor::parse(&call.vendor).and_then(|v| base_urls.get(&v)) {
             Some(base) => crate::mock::client::call(base, &call.request, SimTime(call.now_ms))
                 .map_err(|e| e.to_string()),
             None => Err(format!("no mock running for vendor {:?}", call.vendor)),
         };
+        // The `slow` fault: hold the answer back in virtual time.
+        if let Ok(resp) = response.as_mut() {
+            if let Some(i) = resp.headers.iter().position(|(k, _)| k == LATENCY_HEADER) {
+                let (_, ms) = resp.headers.remove(i);
+                let ms = ms.parse::<u64>().unwrap_or(0);
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
+        }
         if write_frame(
             &mut stream,
             &BridgeReply {

@@ -74,7 +74,11 @@ pub fn auth_request(creds: &Credentials, now: SimTime) -> HttpRequest {
 
 /// Reads the token endpoint's answer.
 pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, VendorResult> {
-    let body = json_of(&resp.body).map_err(|reason| VendorResult::Garbage { reason })?;
+    let body = match json_of(&resp.body) {
+        Ok(b) => b,
+        Err(reason) if resp.status >= 500 => return Err(VendorResult::ServerError { reason }),
+        Err(reason) => return Err(VendorResult::Garbage { reason }),
+    };
     if resp.status == 200 {
         let value = str_at(&body, "access_token");
         let expires_in = at(&body, "expires_in").and_then(Value::as_i64);
@@ -88,12 +92,16 @@ pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, Vend
             }),
         };
     }
-    let reason = format!(
-        "{} {}: {}",
-        resp.status,
-        str_at(&body, "error").unwrap_or("?"),
-        str_at(&body, "error_description").unwrap_or("")
-    );
+    // OAuth errors are `{error, error_description}`; Google API errors (e.g. a
+    // 503 from the front end) are `{error: {code, message, status}}`.
+    let reason = match str_at(&body, "error") {
+        Some(e) => format!("{e}: {}", str_at(&body, "error_description").unwrap_or("")),
+        None => format!(
+            "{}: {}",
+            str_at(&body, "error.status").unwrap_or("?"),
+            str_at(&body, "error.message").unwrap_or("")
+        ),
+    };
     Err(if resp.status >= 500 {
         VendorResult::ServerError { reason }
     } else {
@@ -146,16 +154,8 @@ pub fn encode(job: &PushJob, creds: &Credentials, token: Option<&AccessToken>) -
 pub fn classify(resp: &HttpResponse) -> VendorResult {
     let body = match json_of(&resp.body) {
         Ok(b) => b,
-        Err(reason) if resp.status >= 500 => {
-            return VendorResult::ServerError {
-                reason: format!("{} {reason}", resp.status),
-            }
-        }
-        Err(reason) => {
-            return VendorResult::Garbage {
-                reason: format!("{} {reason}", resp.status),
-            }
-        }
+        Err(reason) if resp.status >= 500 => return VendorResult::ServerError { reason },
+        Err(reason) => return VendorResult::Garbage { reason },
     };
     if resp.status == 200 {
         return match str_at(&body, "name") {
@@ -186,7 +186,8 @@ pub fn classify(resp: &HttpResponse) -> VendorResult {
             retry_after_ms: retry_after_ms(resp),
             reason,
         },
-        (503, _) => VendorResult::RateLimited {
+        // UNAVAILABLE: honour Retry-After when given, else back off.
+        (503, _) if retry_after_ms(resp).is_some() => VendorResult::RateLimited {
             retry_after_ms: retry_after_ms(resp),
             reason,
         },

@@ -46,7 +46,11 @@ pub fn auth_request(creds: &Credentials) -> HttpRequest {
 
 /// Reads the token endpoint's answer.
 pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, VendorResult> {
-    let body = json_of(&resp.body).map_err(|reason| VendorResult::Garbage { reason })?;
+    let body = match json_of(&resp.body) {
+        Ok(b) => b,
+        Err(reason) if resp.status >= 500 => return Err(VendorResult::ServerError { reason }),
+        Err(reason) => return Err(VendorResult::Garbage { reason }),
+    };
     if resp.status == 200 {
         let value = str_at(&body, "access_token");
         let expires_in = at(&body, "expires_in").and_then(Value::as_i64);
@@ -60,17 +64,22 @@ pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, Vend
             }),
         };
     }
-    let code = at(&body, "error")
-        .map(Value::to_string)
-        .unwrap_or_else(|| "?".into());
-    let sub = at(&body, "sub_error")
-        .map(Value::to_string)
-        .unwrap_or_else(|| "?".into());
-    let reason = format!(
-        "{} error {code}/{sub}: {}",
-        resp.status,
-        str_at(&body, "error_description").unwrap_or("")
-    );
+    // OAuth errors are `{error, sub_error, error_description}`; the push
+    // front end answers `{code, msg}`.
+    let reason = match at(&body, "error") {
+        Some(code) => {
+            let sub = at(&body, "sub_error")
+                .map(Value::to_string)
+                .unwrap_or_else(|| "?".into());
+            let text = str_at(&body, "error_description").unwrap_or("");
+            format!("error {code}/{sub}: {text}")
+        }
+        None => format!(
+            "{} {}",
+            str_at(&body, "code").unwrap_or("?"),
+            str_at(&body, "msg").unwrap_or("")
+        ),
+    };
     Err(if resp.status >= 500 {
         VendorResult::ServerError { reason }
     } else {
@@ -138,20 +147,12 @@ pub fn classify(resp: &HttpResponse) -> VendorResult {
                 reason: format!("503 {reason}"),
             }
         }
-        Err(reason) if resp.status >= 500 => {
-            return VendorResult::ServerError {
-                reason: format!("{} {reason}", resp.status),
-            }
-        }
-        Err(reason) => {
-            return VendorResult::Garbage {
-                reason: format!("{} {reason}", resp.status),
-            }
-        }
+        Err(reason) if resp.status >= 500 => return VendorResult::ServerError { reason },
+        Err(reason) => return VendorResult::Garbage { reason },
     };
     let Some(code) = str_at(&body, "code") else {
         return VendorResult::Garbage {
-            reason: format!("{} body without a code", resp.status),
+            reason: "body without a code".to_string(),
         };
     };
     let msg = str_at(&body, "msg").unwrap_or("");
