@@ -70,11 +70,36 @@ enum Command {
         #[arg(long)]
         timeline: bool,
     },
+    /// The mocked vendors, standalone.
+    Mocks {
+        #[command(subcommand)]
+        command: MocksCommand,
+    },
     /// Measure: corpus wall time, a 7-virtual-day scenario, the decision core.
     Bench {
         /// The corpus folder to time.
         #[arg(default_value = "scenarios")]
         corpus: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum MocksCommand {
+    /// Start the wiremocked vendors on loopback and serve until interrupted.
+    ///
+    /// Prints a JSON manifest on stdout: each vendor's base URL, the credentials
+    /// and app ids it accepts, its routes, and which device tokens it treats as
+    /// invalid. Point any push implementation at the base URLs (paths are the
+    /// vendors' own). A request may carry `x-pushsim-now: <ms since epoch>` to
+    /// set the calendar time the mock judges token expiry by; otherwise the
+    /// wall clock is used.
+    ///
+    /// Example:
+    ///   pushsim mocks serve --vendors fcm,huawei > mocks.json
+    Serve {
+        /// Only these vendors (comma-separated); default: every vendor with a mock.
+        #[arg(long, value_delimiter = ',')]
+        vendors: Vec<String>,
     },
 }
 
@@ -94,6 +119,9 @@ pub fn main() -> ExitCode {
             seed,
             timeline,
         } => explain(&file, seed, timeline),
+        Command::Mocks {
+            command: MocksCommand::Serve { vendors },
+        } => serve_mocks(&vendors),
         Command::Bench { corpus } => crate::bench::main(&corpus),
     }
 }
@@ -303,5 +331,53 @@ fn explain(file: &Path, seed: Option<u64>, timeline: bool) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+fn serve_mocks(names: &[String]) -> ExitCode {
+    use crate::core::model::Vendor;
+    use crate::core::time::SimTime;
+    use crate::mock::spec::MockSpec;
+    let mut vendors = Vec::new();
+    for n in names {
+        match Vendor::parse(n) {
+            Some(v) => vendors.push(v),
+            None => {
+                let known: Vec<_> = Vendor::ALL.iter().map(|v| v.name()).collect();
+                eprintln!(
+                    "error: unknown vendor `{n}` (expected one of: {})",
+                    known.join(", ")
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if vendors.is_empty() {
+        vendors = MockSpec::vendors().collect();
+    }
+    // Outside the simulation the wall clock is the only clock there is.
+    let wall = std::sync::Arc::new(|| {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        SimTime(since.as_millis() as i64)
+    });
+    let fleet = match crate::mock::fleet::MockFleet::start_with(&vendors, wall) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let manifest = crate::mock::serve::manifest(&fleet);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&manifest).expect("JSON serializes")
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    eprintln!("serving {} mock vendor(s); Ctrl-C to stop", vendors.len());
+    loop {
+        std::thread::park();
     }
 }

@@ -13,6 +13,7 @@ pub mod fcm;
 pub mod fleet;
 pub mod huawei;
 pub mod model;
+pub mod serve;
 pub mod shell;
 pub mod spec;
 
