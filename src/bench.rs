@@ -4,7 +4,7 @@
 //! 2. A 7-virtual-day scenario: 3 devices, one message every 10 virtual minutes,
 //!    DND windows every night — exercises the quiescence time-skip.
 //! 3. The decision core alone: decisions per second through `Server::handle`.
-#![allow(clippy::print_stdout)] // a command's output
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command's output
 
 use crate::core::io::{ApiRequest, Input, Output, ServerConfig};
 use crate::core::model::{Conversation, DeviceKey, Message, Platform, Vendor};
@@ -18,8 +18,38 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// The figures `--only` can pick.
+pub const FIGURES: &[&str] = &["corpus", "week", "core", "bridge", "scale"];
+
 /// Runs all three measurements and prints them.
-pub fn main(corpus: &Path) -> ExitCode {
+pub fn main(corpus: &Path, only: &[String]) -> ExitCode {
+    let want = |f: &str| only.is_empty() || only.iter().any(|o| o == f);
+    if let Some(bad) = only.iter().find(|o| !FIGURES.contains(&o.as_str())) {
+        eprintln!(
+            "error: unknown figure `{bad}` (expected one of: {})",
+            FIGURES.join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    if want("corpus") {
+        corpus_line(corpus);
+    }
+    if want("week") {
+        week_line();
+    }
+    if want("core") {
+        core_line();
+    }
+    if want("bridge") {
+        bridge_line();
+    }
+    if want("scale") {
+        scale_line();
+    }
+    ExitCode::SUCCESS
+}
+
+fn corpus_line(corpus: &Path) {
     match corpus_figure(corpus) {
         Ok((n, secs)) => println!(
             "corpus: {n} scenarios in {secs:.3} s = {:.1} scenarios/s (target ≥ 50)",
@@ -27,16 +57,21 @@ pub fn main(corpus: &Path) -> ExitCode {
         ),
         Err(e) => println!("corpus: skipped ({e})"),
     }
+}
+
+fn week_line() {
     let (secs, pushes, ticks) = week_figure();
     println!(
         "7-day scenario: {secs:.3} s wall, {pushes} pushes, {ticks} ticks stepped (target < 0.5 s)"
     );
+}
+
+fn core_line() {
     let (n, secs) = core_figure();
     println!(
         "decision core: {n} decisions in {secs:.3} s = {:.2} M decisions/s (target ≥ 2 M/s)",
         n as f64 / secs / 1e6
     );
-    ExitCode::SUCCESS
 }
 
 fn corpus_figure(dir: &Path) -> Result<(usize, f64), String> {
@@ -140,4 +175,117 @@ fn core_figure() -> (u64, f64) {
         }
     }
     (decisions, t.elapsed().as_secs_f64())
+}
+
+/// A scenario whose only work is vendor pushes: one killed device per vendor,
+/// `n` messages one virtual second apart, alternating FCM and Huawei.
+pub fn bridge_scenario(n: usize) -> String {
+    let mut s = String::from(
+        "name: bridge throughput\nabout: bench\nrules: [VND-01]\nstart: 2026-03-02T00:00:00+08:00\n\
+         app:\n  certs: { fcm-prod: { vendor: fcm }, hw-prod: { vendor: huawei } }\n\
+         users:\n  alice: {}\n  bob:\n    devices:\n      phone: { vendor: fcm, cert: fcm-prod }\n  \
+         carol:\n    devices:\n      phone: { vendor: huawei, cert: hw-prod }\n\
+         steps:\n  - at: \"00:00\"\n    login: bob/phone\n  - at: \"00:00\"\n    login: carol/phone\n  \
+         - at: \"00:01\"\n    kill: bob/phone\n  - at: \"00:01\"\n    kill: carol/phone\n",
+    );
+    for i in 0..n {
+        let to = if i % 2 == 0 { "bob" } else { "carol" };
+        s.push_str(&format!(
+            "  - at: \"+1s\"\n    send: {{ from: alice, to: {to}, text: \"b{i}\" }}\n"
+        ));
+    }
+    s
+}
+
+fn bridge_line() {
+    let n = 5_000;
+    let plan = crate::scenario::load_str("bench/bridge.yaml", &bridge_scenario(n))
+        .unwrap_or_else(|d| panic!("the bench scenario loads: {}", d[0]));
+    let t = Instant::now();
+    let run = runner::run(&plan, &RunConfig::standard());
+    let secs = t.elapsed().as_secs_f64();
+    let o = outcome::summarize(&plan, run.trace);
+    let exchanges = o.pushes.len();
+    println!(
+        "bridge: {exchanges} vendor pushes in {secs:.3} s = {:.0} pushes/s end to end (target ≥ 3500)",
+        exchanges as f64 / secs
+    );
+}
+
+/// The scale run: `users` users with one Android device each (FCM and Huawei
+/// alternating), half of them killed (pushed) and half online (delivered over
+/// their connection), and `messages` messages spread evenly over one virtual
+/// day between users picked by a seeded RNG.
+pub fn scale_scenario(users: usize, messages: usize) -> String {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut s = String::from(
+        "name: scale\nabout: bench\nrules: [VND-01]\nstart: 2026-03-02T00:00:00+08:00\n\
+         app:\n  certs: { fcm-prod: { vendor: fcm }, hw-prod: { vendor: huawei } }\nusers:\n",
+    );
+    for u in 0..users {
+        let (v, c) = if u % 2 == 0 {
+            ("fcm", "fcm-prod")
+        } else {
+            ("huawei", "hw-prod")
+        };
+        s.push_str(&format!(
+            "  u{u}:\n    devices:\n      phone: {{ vendor: {v}, cert: {c} }}\n"
+        ));
+    }
+    s.push_str("steps:\n");
+    for u in 0..users {
+        s.push_str(&format!("  - at: \"00:00\"\n    login: u{u}/phone\n"));
+    }
+    for u in (0..users).step_by(2) {
+        s.push_str(&format!("  - at: \"00:01\"\n    kill: u{u}/phone\n"));
+    }
+    // Relative offsets (`+862ms`) keep the even spacing exact to the millisecond.
+    s.push_str("  - at: \"00:02\"\n    wait: true\n");
+    let start_ms = 120_000u64;
+    let span = 86_400_000 - start_ms - 1;
+    let mut prev = start_ms;
+    for i in 0..messages as u64 {
+        let at = start_ms + i * span / messages as u64;
+        let from = rng.gen_range(0..users);
+        let to = (from + rng.gen_range(1..users)) % users;
+        s.push_str(&format!(
+            "  - at: \"+{}ms\"\n    send: {{ from: u{from}, to: u{to}, text: \"s{i}\" }}\n",
+            at - prev
+        ));
+        prev = at;
+    }
+    s
+}
+
+fn scale_line() {
+    let (users, messages) = (10_000, 100_000);
+    let t = Instant::now();
+    let text = scale_scenario(users, messages);
+    let plan = crate::scenario::load_str("bench/scale.yaml", &text)
+        .unwrap_or_else(|d| panic!("the bench scenario loads: {}", d[0]));
+    let load = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let run = runner::run(&plan, &RunConfig::standard());
+    let secs = t.elapsed().as_secs_f64();
+    let o = outcome::summarize(&plan, run.trace);
+    println!(
+        "scale: {users} devices, {messages} messages over 1 virtual day: load {load:.1} s, run {secs:.1} s, \
+         {} pushes, {} ticks; peak memory {} (targets: < 30 s, < 1 GiB)",
+        o.pushes.len(),
+        run.ticks,
+        peak_memory()
+    );
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), as printed.
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l[6..].trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown (no /proc)".into())
 }

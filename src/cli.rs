@@ -80,6 +80,9 @@ enum Command {
         /// The corpus folder to time.
         #[arg(default_value = "scenarios")]
         corpus: PathBuf,
+        /// Only these figures (comma-separated): corpus, week, core.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
 }
 
@@ -122,7 +125,7 @@ pub fn main() -> ExitCode {
         Command::Mocks {
             command: MocksCommand::Serve { vendors },
         } => serve_mocks(&vendors),
-        Command::Bench { corpus } => crate::bench::main(&corpus),
+        Command::Bench { corpus, only } => crate::bench::main(&corpus, &only),
     }
 }
 
