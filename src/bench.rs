@@ -210,6 +210,12 @@ fn bridge_line() {
         "bridge: {exchanges} vendor pushes in {secs:.3} s = {:.0} pushes/s end to end (target ≥ 3500)",
         exchanges as f64 / secs
     );
+    match bare_round_trips(n) {
+        Ok(rate) => println!(
+            "bridge: bare blocking round trips to the Huawei mock: {rate:.0}/s (the ceiling)"
+        ),
+        Err(e) => println!("bridge: bare round trips skipped ({e})"),
+    }
 }
 
 /// The scale run: `users` users with one Android device each (FCM and Huawei
@@ -288,4 +294,39 @@ fn peak_memory() -> String {
                 .map(|l| l[6..].trim().to_string())
         })
         .unwrap_or_else(|| "unknown (no /proc)".into())
+}
+
+/// Blocking send requests straight to a mock, no simulation: the ceiling for
+/// the end-to-end figure.
+fn bare_round_trips(n: usize) -> Result<f64, String> {
+    use crate::core::io::PushJob;
+    use crate::core::model::{MsgId, Notification};
+    use crate::mock::{client, fleet::MockFleet};
+    let fleet = MockFleet::start(&[Vendor::Huawei]).map_err(|e| e.to_string())?;
+    let base = fleet.base_url(Vendor::Huawei);
+    let creds = fleet.credentials(Vendor::Huawei);
+    let now = SimTime(1_772_380_800_000);
+    let auth = crate::vendor::auth_request(&creds, now).ok_or("huawei issues tokens")?;
+    let resp = client::call(&base, &auth, now).map_err(|e| e.to_string())?;
+    let token =
+        crate::vendor::parse_auth(Vendor::Huawei, &resp, now).map_err(|e| format!("{e:?}"))?;
+    let job = PushJob {
+        id: 1,
+        msg: MsgId(1),
+        device: DeviceKey::new("bob", "phone"),
+        vendor: Vendor::Huawei,
+        cert: "hw-prod".into(),
+        token: "device-token".into(),
+        notification: Notification {
+            title: "t".into(),
+            body: "b".into(),
+            ..Notification::default()
+        },
+    };
+    let req = crate::vendor::encode(&job, &creds, Some(&token), now);
+    let t = Instant::now();
+    for _ in 0..n {
+        client::call(&base, &req, now).map_err(|e| e.to_string())?;
+    }
+    Ok(n as f64 / t.elapsed().as_secs_f64())
 }

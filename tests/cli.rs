@@ -1,0 +1,114 @@
+//! The binary as a user meets it: exit codes, messages, reports.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn pushsim(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pushsim"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// A scratch folder `<tmp>/pushsim-cli-<name>/scenarios/` with the given files.
+fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("pushsim-cli-{name}-{}", std::process::id()));
+    let dir = root.join("scenarios");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (f, text) in files {
+        std::fs::write(dir.join(f), text).expect("write");
+    }
+    dir
+}
+
+const GOOD: &str = "version: 1
+name: offline push
+about: one push to a killed device
+rules: [PRS-06]
+start: 2026-03-02T09:00:00+08:00
+app:
+  certs: { fcm-prod: { vendor: fcm } }
+users:
+  alice: {}
+  bob:
+    devices:
+      phone: { platform: android, vendor: fcm, cert: fcm-prod }
+steps:
+  - at: \"09:00\"
+    login: bob/phone
+  - at: \"09:01\"
+    kill: bob/phone
+  - at: \"09:10\"
+    send: { from: alice, to: bob, text: \"hi\" }
+expect:
+";
+
+#[test]
+fn a_passing_scenario_without_a_snapshot_says_so_and_exits_0() {
+    let text = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+    let dir = scratch("pass", &[("a.yaml", &text)]);
+    let (code, out) = pushsim(&["run", dir.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("no snapshot yet") && out.contains("1 without a snapshot"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_failing_expectation_exits_1_with_a_repro_line_and_a_junit_failure() {
+    let text = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 2 }}\n");
+    let dir = scratch("fail", &[("a.yaml", &text)]);
+    let junit = dir.join("report.xml");
+    let (code, out) = pushsim(&[
+        "run",
+        dir.to_str().expect("utf-8"),
+        "--junit",
+        junit.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("expected 2 push(es) to bob/phone; got 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("repro: pushsim run") && out.contains("--seed"),
+        "{out}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("report written");
+    assert!(
+        xml.contains("tests=\"1\" failures=\"1\"") && xml.contains("<failure message="),
+        "{xml}"
+    );
+}
+
+#[test]
+fn a_file_that_does_not_load_exits_2_with_its_position_and_the_rest_still_runs() {
+    let good = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+    let bad = good.replace("text: \"hi\"", "txt: \"hi\"");
+    let dir = scratch("broken", &[("a_bad.yaml", &bad), ("b_good.yaml", &good)]);
+    let (code, out) = pushsim(&["run", dir.to_str().expect("utf-8")]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("a_bad.yaml:19:35: error: steps[2].send: unknown key `txt`"),
+        "{out}"
+    );
+    assert!(out.contains("1 passed, 0 failed, 1 did not load"), "{out}");
+}
+
+#[test]
+fn check_determinism_runs_twice_and_passes_on_the_reference() {
+    let text = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+    let dir = scratch("det", &[("a.yaml", &text)]);
+    let (code, out) = pushsim(&[
+        "run",
+        dir.to_str().expect("utf-8"),
+        "--check-determinism",
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{out}");
+}
