@@ -183,3 +183,18 @@ fn a_daily_quota_lasts_until_the_vendors_midnight() {
         t.plus_ms(8 * 3_600_000 + 30 * 60_000)
     );
 }
+
+#[test]
+fn an_unknown_route_names_the_closest_one() {
+    let spec = MockSpec::load(Vendor::Huawei).expect("huawei.yaml loads");
+    let mut model = Model::new(Vendor::Huawei, spec);
+    let req =
+        pushsim::vendor::HttpRequest::new("POST", "/v1/104523978/messages:send", vec![], vec![]);
+    let resp = model.handle(&req, SimTime(0));
+    let body = String::from_utf8(resp.body).expect("utf-8");
+    assert_eq!(resp.status, 404);
+    assert!(
+        body.contains("did you mean POST /v1/104523987/messages:send?"),
+        "{body}"
+    );
+}

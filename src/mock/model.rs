@@ -109,7 +109,22 @@ impl Model {
             .iter()
             .find(|r| r.method == req.method && r.path == path)
         else {
-            let detail = format!("no route for {} {}", req.method, path);
+            // A near miss names the closest route: what a person pointing a
+            // client at the mock needs to see.
+            let routes: Vec<String> = self
+                .spec
+                .routes
+                .iter()
+                .map(|r| format!("{} {}", r.method, r.path))
+                .collect();
+            let asked = format!("{} {}", req.method, path);
+            let detail = match crate::scenario::diag::did_you_mean(
+                &asked,
+                routes.iter().map(String::as_str),
+            ) {
+                Some(close) => format!("no route for {asked}; did you mean {close}?"),
+                None => format!("no route for {asked}; routes: {}", routes.join(", ")),
+            };
             return self.render(&Reply::with("not_found", vec![("detail", detail)]));
         };
         let route = route.clone();

@@ -10,7 +10,7 @@
 
 mod at;
 mod de;
-mod diag;
+pub(crate) mod diag;
 mod file;
 mod knobs;
 mod lower;
