@@ -511,7 +511,8 @@ proptest! {
                             if let Verdict::Push { job, .. } = &d.verdict {
                                 prop_assert!(!model.kicked.contains(&d.device), "kicked device pushed: {}", d.device);
                                 prop_assert!(d.device.user != msg.from, "sender pushed");
-                                prop_assert_eq!(out.get(i + 1), Some(&Output::Push(job.clone())));
+                                let next_is_the_job = matches!(out.get(i + 1), Some(Output::Push(j)) if j.id == *job && j.device == d.device);
+                                prop_assert!(next_is_the_job, "Decided push not followed by its job");
                             }
                         }
                         Output::Push(job) => {

@@ -159,12 +159,13 @@ pub struct Suppression {
 
 /// The verdict for one message × recipient device (DNDX-05).
 #[derive(Clone, PartialEq, Eq, Debug)]
-#[allow(clippy::large_enum_variant)] // Push is the common case; boxing would add an allocation per push
 pub enum Verdict {
-    /// Push through this vendor with this content.
+    /// Pushed: the job (which follows as [`Output::Push`]) carries the content.
     Push {
-        /// The job handed to the vendor layer.
-        job: PushJob,
+        /// The job's id.
+        job: u64,
+        /// Vendor channel (from the cert, VND-01).
+        vendor: Vendor,
         /// Rule that decided (normally `DNDX-05`; `MSG-09` for force push).
         rule: &'static str,
     },

@@ -555,6 +555,9 @@ impl Server {
             // Phase 3: outputs, devices in name order.
             let user = &self.users[name];
             let language = user.settings.language.as_deref();
+            // The devices of one user are usually suppressed for the same
+            // reason (a DND window, a remind type): render it once.
+            let mut last_reason: Option<(Why, String)> = None;
             for (me, &d) in user.devices.iter().enumerate() {
                 let device = &self.devices[d];
                 if !is_sender && device.connected && device.session == Session::LoggedIn {
@@ -580,7 +583,8 @@ impl Server {
                             notification: notification(&msg, name, language, badge),
                         };
                         let verdict = Verdict::Push {
-                            job: job.clone(),
+                            job: id,
+                            vendor: b.vendor,
                             rule: rulings[me].rule(),
                         };
                         out.push(Output::Decided(Decision {
@@ -591,8 +595,16 @@ impl Server {
                         out.push(Output::Push(job));
                     }
                     Ruling::Suppress(why) => {
-                        let other = |i: usize| self.devices[user.devices[i]].key.to_string();
-                        let reason = why.reason(&zone, &recipient_view(&msg), now, &other);
+                        let reason = match &last_reason {
+                            Some((w, text)) if *w == why => text.clone(),
+                            _ => {
+                                let other =
+                                    |i: usize| self.devices[user.devices[i]].key.to_string();
+                                let text = why.reason(&zone, &recipient_view(&msg), now, &other);
+                                last_reason = Some((why, text.clone()));
+                                text
+                            }
+                        };
                         let verdict = Verdict::Suppressed(Suppression {
                             rule: why.rule(),
                             reason,

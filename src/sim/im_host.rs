@@ -133,10 +133,7 @@ impl Im {
                 }
                 Output::Decided(d) => {
                     let verdict = match d.verdict {
-                        Verdict::Push { job, rule } => TraceVerdict::Push {
-                            vendor: job.vendor,
-                            rule,
-                        },
+                        Verdict::Push { vendor, rule, .. } => TraceVerdict::Push { vendor, rule },
                         Verdict::Online => TraceVerdict::Online,
                         Verdict::Suppressed(s) => TraceVerdict::Suppressed {
                             rule: s.rule,

@@ -183,8 +183,9 @@ fn run(profile: Profile, script: &str) -> Vec<String> {
             }),
             other => panic!("unknown command {other}"),
         };
-        for o in server.handle(input, now) {
-            if let Some(r) = render(&o) {
+        let out = server.handle(input, now);
+        for (i, o) in out.iter().enumerate() {
+            if let Some(r) = render(o, out.get(i + 1)) {
                 rendered.push(r);
             }
         }
@@ -194,7 +195,7 @@ fn run(profile: Profile, script: &str) -> Vec<String> {
 
 /// Compact text of an output; `LoggedIn`, `Accepted` and `Push` (mirrored in
 /// `Decided`) are left out.
-fn render(o: &Output) -> Option<String> {
+fn render(o: &Output, next: Option<&Output>) -> Option<String> {
     Some(match o {
         Output::LoggedIn { .. } | Output::Accepted { .. } | Output::Push(_) => return None,
         Output::LoginRejected { device, .. } => format!("login-rejected {device}"),
@@ -206,14 +207,20 @@ fn render(o: &Output) -> Option<String> {
             format!("sync {device} [{}]", ids.join(","))
         }
         Output::Decided(d) => match &d.verdict {
-            Verdict::Push { job, rule } => format!(
-                "{} {} push {rule} job={} {} badge={}",
-                d.device,
-                d.msg,
-                job.id,
-                job.token,
-                job.notification.badge.unwrap_or(0)
-            ),
+            Verdict::Push { job: id, rule, .. } => {
+                let Some(Output::Push(job)) = next else {
+                    panic!("a push decision is followed by its job")
+                };
+                assert_eq!(job.id, *id);
+                format!(
+                    "{} {} push {rule} job={} {} badge={}",
+                    d.device,
+                    d.msg,
+                    job.id,
+                    job.token,
+                    job.notification.badge.unwrap_or(0)
+                )
+            }
             Verdict::Online => format!("{} {} online", d.device, d.msg),
             Verdict::Suppressed(s) => format!("{} {} no {} {}", d.device, d.msg, s.rule, s.reason),
         },
