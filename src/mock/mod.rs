@@ -11,11 +11,16 @@ pub mod client;
 pub mod fault;
 pub mod fcm;
 pub mod fleet;
+pub mod honor;
 pub mod huawei;
+pub mod meizu;
 pub mod model;
+pub mod oppo;
 pub mod serve;
 pub mod shell;
 pub mod spec;
+pub mod vivo;
+pub mod xiaomi;
 
 /// The header that carries the calendar time (ms since the Unix epoch) from the
 /// simulation to the mocks, so that token expiry and fault windows follow the

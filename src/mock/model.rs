@@ -89,6 +89,23 @@ impl Model {
         }
     }
 
+    /// Issues an access token valid for the spec's lifetime.
+    pub fn issue_token(&mut self, prefix: &str, now: SimTime) -> String {
+        let n = self.state.next_id();
+        let value = format!("{prefix}{n:06}");
+        let lifetime = self.spec.auth.lifetime_s;
+        self.state
+            .issued
+            .insert(value.clone(), now.plus_ms(lifetime * 1000));
+        value
+    }
+
+    /// Whether an access token was issued and has not expired at `now`:
+    /// `None` if unknown, `Some(false)` if expired.
+    pub fn token_state(&self, token: &str, now: SimTime) -> Option<bool> {
+        self.state.issued.get(token).map(|exp| now < *exp)
+    }
+
     /// Whether the mock treats a device token as invalid.
     pub fn token_invalid(&self, token: &str) -> bool {
         self.state.invalid.contains(token)
@@ -221,7 +238,11 @@ impl Model {
         let handler: Handler = match self.vendor {
             Vendor::Fcm => super::fcm::handle,
             Vendor::Huawei => super::huawei::handle,
-            _ => return missing("handler"),
+            Vendor::Honor => super::honor::handle,
+            Vendor::Xiaomi => super::xiaomi::handle,
+            Vendor::Oppo => super::oppo::handle,
+            Vendor::Vivo => super::vivo::handle,
+            Vendor::Meizu => super::meizu::handle,
         };
         let reply = handler(self, &route.handler, &parsed, now);
         self.render(&reply)
@@ -343,6 +364,11 @@ fn fill_value(v: &Value, fill: &dyn Fn(&str) -> String) -> Value {
             text.parse::<i64>()
                 .map(Value::from)
                 .unwrap_or(Value::String(text))
+        }
+        // "{@var}" renders the variable as raw JSON (a list of tokens, …).
+        Value::String(s) if s.starts_with("{@") && s.ends_with('}') => {
+            let text = fill(&format!("{{{}}}", &s[2..s.len() - 1]));
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
         }
         Value::String(s) => Value::String(fill(s)),
         Value::Array(a) => Value::Array(a.iter().map(|v| fill_value(v, fill)).collect()),

@@ -16,6 +16,11 @@ use std::collections::BTreeMap;
 const FILES: &[(Vendor, &str)] = &[
     (Vendor::Fcm, include_str!("../../mocks/fcm.yaml")),
     (Vendor::Huawei, include_str!("../../mocks/huawei.yaml")),
+    (Vendor::Honor, include_str!("../../mocks/honor.yaml")),
+    (Vendor::Xiaomi, include_str!("../../mocks/xiaomi.yaml")),
+    (Vendor::Oppo, include_str!("../../mocks/oppo.yaml")),
+    (Vendor::Vivo, include_str!("../../mocks/vivo.yaml")),
+    (Vendor::Meizu, include_str!("../../mocks/meizu.yaml")),
 ];
 
 /// Key files the mock files refer to as `file:keys/…`.
@@ -45,6 +50,10 @@ pub struct MockSpec {
     pub tokens: TokenSpec,
     /// Access-token lifetime.
     pub auth: AuthSpec,
+    /// App configuration the pipeline is given (channel id, classification, …);
+    /// a scenario's cert `options` override it.
+    #[serde(default)]
+    pub app: BTreeMap<String, String>,
     /// Routes, matched by method and exact path.
     pub routes: Vec<Route>,
     /// Named responses.
@@ -243,6 +252,7 @@ impl MockSpec {
             secret: c.secret.clone(),
             key_id: c.key_id.clone(),
             package: c.package.clone(),
+            options: self.app.clone(),
         }
     }
 }

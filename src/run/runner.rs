@@ -77,7 +77,14 @@ pub fn run(plan: &Plan, config: &RunConfig) -> Run {
         .server
         .certs
         .iter()
-        .map(|(name, v)| (name.clone(), fleet.credentials(*v)))
+        .map(|(name, v)| {
+            let mut creds = fleet.credentials(*v);
+            // The scenario's options win; "" leaves the field out.
+            for (k, value) in plan.cert_options.get(name).into_iter().flatten() {
+                creds.options.insert(k.clone(), value.clone());
+            }
+            (name.clone(), creds)
+        })
         .collect();
     let base_urls = vendors
         .iter()

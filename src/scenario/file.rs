@@ -218,6 +218,10 @@ pub(crate) struct AppFile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct CertFile {
     pub(crate) vendor: String,
+    /// App configuration overrides for this cert (`channel_id`, …); `""`
+    /// leaves the field out of the vendor request.
+    #[serde(default)]
+    pub(crate) options: Entries<String>,
 }
 
 /// `users.NAME` (null = `{}`).

@@ -267,10 +267,33 @@ pub(crate) fn lower(
         None => cx.display_zone,
         Some(tz) => zone(&mut cx, &app.key("timezone"), tz).unwrap_or(cx.display_zone),
     };
+    let mut cert_options = BTreeMap::new();
     for (name, cert) in &f.app.certs.0 {
         match Vendor::parse(&cert.vendor) {
             Some(v) => {
                 cx.certs.insert(name.clone(), v);
+                let known = crate::vendor::options(v);
+                let mut opts = BTreeMap::new();
+                for (key, value) in &cert.options.0 {
+                    let kp = app.key("certs").key(name).key("options").key(key);
+                    if known.contains(&key.as_str()) {
+                        opts.insert(key.clone(), value.clone());
+                    } else {
+                        let help = match did_you_mean(key, known.iter().copied()) {
+                            Some(k) => format!("did you mean `{k}`?"),
+                            None if known.is_empty() => format!("{} takes no options", v.name()),
+                            None => format!("{} options: {}", v.name(), known.join(", ")),
+                        };
+                        cx.err_key(
+                            &kp,
+                            format!("unknown {} option `{key}`", v.name()),
+                            Some(help),
+                        );
+                    }
+                }
+                if !opts.is_empty() {
+                    cert_options.insert(name.clone(), opts);
+                }
             }
             None => bad_vendor(
                 &mut cx,
@@ -388,6 +411,7 @@ pub(crate) fn lower(
         devices: cx.devices.values().cloned().collect(),
         steps,
         expect,
+        cert_options,
     };
     (Some(plan), cx.diags)
 }

@@ -5,6 +5,7 @@
 use crate::core::io::ServerConfig;
 use crate::core::model::*;
 use crate::core::time::{SimTime, Zone};
+use std::collections::BTreeMap;
 
 /// A lowered scenario.
 #[derive(Clone, Debug)]
@@ -37,6 +38,9 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// `expect:` entries.
     pub expect: Vec<Expectation>,
+    /// Per cert, app options overriding the vendor mock's defaults
+    /// (`app.certs.NAME.options`).
+    pub cert_options: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A declared device.

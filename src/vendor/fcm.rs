@@ -29,6 +29,9 @@ pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// Lifetime of the assertion the pipeline signs (Google's maximum).
 pub const ASSERTION_LIFETIME_S: i64 = 3600;
 
+/// App options this adapter reads (none: FCM's fields come from the job).
+pub const OPTIONS: &[&str] = &[];
+
 /// The send path for a project.
 pub fn send_path(project_id: &str) -> String {
     format!("/v1/projects/{project_id}/messages:send")

@@ -27,6 +27,10 @@ pub const CATEGORY: &str = "IM";
 /// Importance of a chat notification: NORMAL = service & communication.
 pub const IMPORTANCE: &str = "NORMAL";
 
+/// App options this adapter reads: none yet (category and importance are
+/// fixed for chat).
+pub const OPTIONS: &[&str] = &[];
+
 /// The send path for an app (host `push-api.cloud.huawei.com`).
 pub fn send_path(app_id: &str) -> String {
     format!("/v1/{app_id}/messages:send")

@@ -9,15 +9,21 @@
 //! something the pipeline reacts to.
 
 pub mod fcm;
+pub mod honor;
 pub mod http;
 pub mod huawei;
+pub mod meizu;
+pub mod oppo;
+pub mod vivo;
 pub(crate) mod wire;
+pub mod xiaomi;
 
 pub use http::{HttpRequest, HttpResponse};
 
 use crate::core::io::PushJob;
 use crate::core::model::{Notification, Vendor};
 use crate::core::time::SimTime;
+use std::collections::BTreeMap;
 
 /// What the pipeline holds for one cert (VND-01): who it is to the vendor.
 ///
@@ -36,6 +42,34 @@ pub struct Credentials {
     pub key_id: String,
     /// The Android package of the app (badge class, intents).
     pub package: String,
+    /// App configuration the vendor requires in requests (channel id,
+    /// classification, …): defaults from `mocks/<vendor>.yaml`'s `app:`,
+    /// overridden per cert by a scenario. Each adapter lists its keys in
+    /// `OPTIONS`.
+    pub options: BTreeMap<String, String>,
+}
+
+impl Credentials {
+    /// A non-empty option.
+    pub fn option(&self, key: &str) -> Option<&str> {
+        self.options
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The app options a vendor's adapter reads.
+pub fn options(vendor: Vendor) -> &'static [&'static str] {
+    match vendor {
+        Vendor::Fcm => fcm::OPTIONS,
+        Vendor::Huawei => huawei::OPTIONS,
+        Vendor::Honor => honor::OPTIONS,
+        Vendor::Xiaomi => xiaomi::OPTIONS,
+        Vendor::Oppo => oppo::OPTIONS,
+        Vendor::Vivo => vivo::OPTIONS,
+        Vendor::Meizu => meizu::OPTIONS,
+    }
 }
 
 /// An access token obtained from a vendor's auth endpoint.
@@ -78,9 +112,6 @@ pub enum DecodeError {
         /// What is wrong.
         why: String,
     },
-    /// The vendor has no adapter yet.
-    #[error("no adapter for {0} yet")]
-    Unsupported(&'static str),
 }
 
 /// How early before the vendor's expiry the pipeline refreshes a token.
@@ -94,12 +125,15 @@ fn token_expiry(now: SimTime, expires_in_s: i64) -> SimTime {
 }
 
 /// The request that obtains an access token, or `None` when the vendor signs
-/// each request instead of issuing tokens.
+/// each request instead of issuing tokens (Xiaomi, Meizu).
 pub fn auth_request(creds: &Credentials, now: SimTime) -> Option<HttpRequest> {
     match creds.vendor {
         Vendor::Fcm => Some(fcm::auth_request(creds, now)),
         Vendor::Huawei => Some(huawei::auth_request(creds)),
-        _ => None,
+        Vendor::Honor => Some(honor::auth_request(creds)),
+        Vendor::Oppo => Some(oppo::auth_request(creds, now)),
+        Vendor::Vivo => Some(vivo::auth_request(creds, now)),
+        Vendor::Xiaomi | Vendor::Meizu => None,
     }
 }
 
@@ -112,8 +146,11 @@ pub fn parse_auth(
     match vendor {
         Vendor::Fcm => fcm::parse_auth(resp, now),
         Vendor::Huawei => huawei::parse_auth(resp, now),
+        Vendor::Honor => honor::parse_auth(resp, now),
+        Vendor::Oppo => oppo::parse_auth(resp, now),
+        Vendor::Vivo => vivo::parse_auth(resp, now),
         other => Err(VendorResult::AuthConfig {
-            reason: format!("no adapter for {} yet", other.name()),
+            reason: format!("{} issues no access tokens", other.name()),
         }),
     }
 }
@@ -125,16 +162,14 @@ pub fn encode(
     token: Option<&AccessToken>,
     now: SimTime,
 ) -> HttpRequest {
-    let _ = now;
     match job.vendor {
         Vendor::Fcm => fcm::encode(job, creds, token),
         Vendor::Huawei => huawei::encode(job, creds, token),
-        other => HttpRequest::new(
-            "POST",
-            &format!("/unsupported/{}", other.name()),
-            vec![],
-            vec![],
-        ),
+        Vendor::Honor => honor::encode(job, creds, token, now),
+        Vendor::Xiaomi => xiaomi::encode(job, creds),
+        Vendor::Oppo => oppo::encode(job, creds, token),
+        Vendor::Vivo => vivo::encode(job, creds, token),
+        Vendor::Meizu => meizu::encode(job, creds),
     }
 }
 
@@ -143,9 +178,11 @@ pub fn classify(vendor: Vendor, resp: &HttpResponse) -> VendorResult {
     match vendor {
         Vendor::Fcm => fcm::classify(resp),
         Vendor::Huawei => huawei::classify(resp),
-        other => VendorResult::Garbage {
-            reason: format!("no adapter for {} yet", other.name()),
-        },
+        Vendor::Honor => honor::classify(resp),
+        Vendor::Xiaomi => xiaomi::classify(resp),
+        Vendor::Oppo => oppo::classify(resp),
+        Vendor::Vivo => vivo::classify(resp),
+        Vendor::Meizu => meizu::classify(resp),
     }
 }
 
@@ -154,10 +191,47 @@ pub fn decode(vendor: Vendor, req: &HttpRequest) -> Result<DecodedPush, DecodeEr
     match vendor {
         Vendor::Fcm => fcm::decode(req),
         Vendor::Huawei => huawei::decode(req),
-        other => Err(DecodeError::Unsupported(other.name())),
+        Vendor::Honor => honor::decode(req),
+        Vendor::Xiaomi => xiaomi::decode(req),
+        Vendor::Oppo => oppo::decode(req),
+        Vendor::Vivo => vivo::decode(req),
+        Vendor::Meizu => meizu::decode(req),
     }
 }
 
+/// A business-code answer classified by table: `code` → class.
+pub(crate) fn by_code(class: Class, reason: String, retry_after_ms: Option<u64>) -> VendorResult {
+    match class {
+        Class::Ok => VendorResult::Ok { message_id: None },
+        Class::InvalidToken => VendorResult::InvalidToken { reason },
+        Class::AuthExpired => VendorResult::AuthExpired { reason },
+        Class::AuthConfig => VendorResult::AuthConfig { reason },
+        Class::RateLimited => VendorResult::RateLimited {
+            retry_after_ms,
+            reason,
+        },
+        Class::DailyQuota => VendorResult::DailyQuota { reason },
+        Class::InvalidArgument => VendorResult::InvalidArgument { reason },
+        Class::ServerError => VendorResult::ServerError { reason },
+        Class::Unknown => VendorResult::Garbage {
+            reason: format!("{reason} (unknown code)"),
+        },
+    }
+}
+
+/// The pipeline classes of VENDORS.md §9.1, for code tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    Ok,
+    InvalidToken,
+    AuthExpired,
+    AuthConfig,
+    RateLimited,
+    DailyQuota,
+    InvalidArgument,
+    ServerError,
+    Unknown,
+}
 /// How the pipeline must react to a vendor response (VENDORS.md §9.1).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum VendorResult {

@@ -103,3 +103,42 @@ pub(crate) fn string_map(v: &Value) -> Result<BTreeMap<String, String>, String> 
         })
         .collect()
 }
+
+/// Lowercase hex MD5 (vivo and Meizu signatures).
+pub(crate) fn md5_hex(text: &str) -> String {
+    use md5::Digest;
+    format!("{:x}", md5::Md5::digest(text.as_bytes()))
+}
+
+/// Lowercase hex SHA-256 (OPPO's signature).
+pub(crate) fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// An integer field that may arrive as a JSON number or a numeric string.
+pub(crate) fn int_of(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A JSON object's entries as strings (non-string values as their JSON text).
+pub(crate) fn loose_map(v: &Value) -> BTreeMap<String, String> {
+    v.as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,71 @@
+//! Honor's stateful parts: the client-credentials exchange and sendMessage.
+
+use super::model::{Model, Parsed, Reply};
+use crate::core::time::SimTime;
+use crate::vendor::wire::{at, bearer};
+
+/// Responses this model names (a test checks that `mocks/honor.yaml` has them).
+pub const RESPONSES: &[&str] = &[
+    "token_ok",
+    "invalid_client",
+    "ok",
+    "token_invalid",
+    "expire_tokens",
+    "not_found",
+];
+
+/// Dispatches a route's handler.
+pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) -> Reply {
+    match handler {
+        "token" => token(model, p, now),
+        "send" => send(model, p, now),
+        _ => Reply::with(
+            "not_found",
+            vec![("detail", format!("unknown handler {handler}"))],
+        ),
+    }
+}
+
+fn token(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
+    let c = &model.spec.credentials;
+    let ok = p.form.get("client_id") == Some(&c.client_id)
+        && p.form.get("client_secret") == Some(&c.secret);
+    if !ok {
+        return Reply::plain("invalid_client");
+    }
+    let value = model.issue_token("honor-at-", now);
+    Reply::with(
+        "token_ok",
+        vec![
+            ("access_token", value),
+            ("expires_in", model.spec.auth.lifetime_s.to_string()),
+        ],
+    )
+}
+
+fn send(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
+    match bearer(p.req).map(|b| model.token_state(b, now)) {
+        Some(Some(true)) => {}
+        _ => return Reply::plain("token_invalid"),
+    }
+    let body = p.json.as_ref().expect("the route checks the JSON body");
+    let tokens: Vec<&str> = at(body, "token")
+        .and_then(|t| t.as_array())
+        .map(|a| a.iter().filter_map(|t| t.as_str()).collect())
+        .unwrap_or_default();
+    let expired: Vec<&str> = tokens
+        .iter()
+        .copied()
+        .filter(|t| model.token_invalid(t))
+        .collect();
+    let id = model.state.next_id();
+    let request_id = format!("honor{id:012}");
+    if !expired.is_empty() {
+        let list = serde_json::to_string(&expired).expect("JSON serializes");
+        return Reply::with(
+            "expire_tokens",
+            vec![("request_id", request_id), ("expired", list)],
+        );
+    }
+    Reply::with("ok", vec![("request_id", request_id)])
+}

@@ -1,0 +1,107 @@
+//! vivo's stateful parts: the MD5-signed auth and the single push, which
+//! checks appId, classification/category and requestId like vivo.
+
+use super::model::{Model, Parsed, Reply};
+use crate::core::time::SimTime;
+use crate::vendor::vivo::sign;
+use crate::vendor::wire::{int_of, str_at};
+
+/// Responses this model names (a test checks that `mocks/vivo.yaml` has them).
+pub const RESPONSES: &[&str] = &[
+    "token_ok",
+    "app_not_found",
+    "sign_wrong",
+    "timestamp_illegal",
+    "ok",
+    "auth_failed",
+    "app_id_mismatch",
+    "invalid_regid",
+    "invalid_category",
+    "category_mismatch",
+    "request_id_missing",
+    "not_found",
+];
+
+const CLOCK_WINDOW_MS: i64 = 600_000;
+const SYSTEM: &[&str] = &[
+    "IM",
+    "ACCOUNT",
+    "TODO",
+    "DEVICE_REMINDER",
+    "ORDER",
+    "SUBSCRIPTION",
+];
+const OPERATION: &[&str] = &["NEWS", "CONTENT", "MARKETING", "SOCIAL"];
+
+/// Dispatches a route's handler.
+pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) -> Reply {
+    match handler {
+        "auth" => auth(model, p, now),
+        "send" => send(model, p, now),
+        _ => Reply::with(
+            "not_found",
+            vec![("detail", format!("unknown handler {handler}"))],
+        ),
+    }
+}
+
+fn auth(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
+    let c = &model.spec.credentials;
+    let Some(b) = &p.json else {
+        return Reply::plain("app_not_found");
+    };
+    let app_id = int_of(b.get("appId"))
+        .map(|i| i.to_string())
+        .unwrap_or_default();
+    if app_id != c.app_id || str_at(b, "appKey") != Some(c.client_id.as_str()) {
+        return Reply::plain("app_not_found");
+    }
+    let Some(ts) = int_of(b.get("timestamp")) else {
+        return Reply::plain("timestamp_illegal");
+    };
+    if (ts - now.0).abs() > CLOCK_WINDOW_MS {
+        return Reply::plain("timestamp_illegal");
+    }
+    if str_at(b, "sign") != Some(sign(&c.app_id, &c.client_id, ts, &c.secret).as_str()) {
+        return Reply::plain("sign_wrong");
+    }
+    let token = model.issue_token("vivo-auth-", now);
+    Reply::with("token_ok", vec![("auth_token", token)])
+}
+
+fn send(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
+    match p.req.header("authtoken") {
+        Some(t) if model.token_state(t, now) == Some(true) => {}
+        _ => return Reply::plain("auth_failed"),
+    }
+    let b = p.json.as_ref().expect("the route checks the JSON body");
+    if int_of(b.get("appId")).map(|i| i.to_string()).as_deref()
+        != Some(model.spec.credentials.app_id.as_str())
+    {
+        return Reply::plain("app_id_mismatch");
+    }
+    if str_at(b, "requestId").is_none_or(str::is_empty) {
+        return Reply::plain("request_id_missing");
+    }
+    let classification = int_of(b.get("classification")).unwrap_or(0);
+    if let Some(cat) = str_at(b, "category") {
+        let known = SYSTEM.contains(&cat) || OPERATION.contains(&cat);
+        if !known {
+            return Reply::plain("invalid_category");
+        }
+        let fits = if classification == 1 {
+            SYSTEM.contains(&cat)
+        } else {
+            OPERATION.contains(&cat)
+        };
+        if !fits {
+            return Reply::plain("category_mismatch");
+        }
+    }
+    let reg = str_at(b, "regId").unwrap_or("");
+    if reg.is_empty() || model.token_invalid(reg) {
+        return Reply::with("invalid_regid", vec![("reg_id", reg.to_string())]);
+    }
+    let id = model.state.next_id();
+    Reply::with("ok", vec![("task_id", format!("{id:018}"))])
+}
