@@ -116,11 +116,16 @@ impl ActiveFault {
 /// The next midnight of the vendor's day: Beijing time for the Chinese
 /// vendors (their consoles count quotas per calendar day in UTC+8), UTC for FCM.
 pub fn vendor_midnight(vendor: Vendor, now: SimTime) -> SimTime {
-    let zone = match vendor {
+    let zone = vendor_zone(vendor);
+    let date = zone.local(now).date;
+    zone.instant_of(date.succ_opt().unwrap_or(date), 0)
+}
+
+/// The zone a vendor counts its days in.
+pub fn vendor_zone(vendor: Vendor) -> Zone {
+    match vendor {
         Vendor::Fcm => Zone::parse("UTC"),
         _ => Zone::parse("+08:00"),
     }
-    .expect("fixed offsets parse");
-    let date = zone.local(now).date;
-    zone.instant_of(date.succ_opt().unwrap_or(date), 0)
+    .expect("fixed offsets parse")
 }

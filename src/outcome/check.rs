@@ -174,6 +174,26 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                     Some(_) => {}
                 }
             }
+            ExpectKind::VendorError { filter, contains } => {
+                let failed: Vec<&PushRecord> = o
+                    .pushes
+                    .iter()
+                    .filter(|p| !p.accepted() && matches(filter, p))
+                    .collect();
+                if !failed.iter().any(|p| p.result.contains(contains.as_str())) {
+                    out.push(fail(
+                        format!(
+                            "a vendor error containing {contains:?} {}",
+                            describe_filter(plan, filter)
+                        ),
+                        if failed.is_empty() {
+                            "no failed vendor request".into()
+                        } else {
+                            list(plan, &failed)
+                        },
+                    ));
+                }
+            }
             ExpectKind::Delivered { device, text } => {
                 let got = o
                     .received

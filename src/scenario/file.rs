@@ -40,7 +40,14 @@ pub(crate) const ACTION_KEYS: &[&str] = &[
 ];
 
 /// Expectation kinds (exactly one per entry).
-pub(crate) const EXPECT_KEYS: &[&str] = &["push", "no_push", "pushes", "badge", "delivered"];
+pub(crate) const EXPECT_KEYS: &[&str] = &[
+    "push",
+    "no_push",
+    "pushes",
+    "badge",
+    "delivered",
+    "vendor_error",
+];
 
 /// A mapping with arbitrary string keys, in file order.
 #[derive(Debug)]
@@ -504,6 +511,18 @@ pub(crate) struct FilterFile {
     pub(crate) at: Option<String>,
 }
 
+/// `vendor_error: {device?, text?, at?, contains}` — a vendor request that
+/// was not accepted, with its code or message.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VendorErrorFile {
+    pub(crate) device: Option<String>,
+    pub(crate) text: Option<String>,
+    pub(crate) at: Option<String>,
+    /// Text the pipeline's reading of the answer must contain (`41`, `UNREGISTERED`, …).
+    pub(crate) contains: String,
+}
+
 /// `push:`.
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
@@ -548,6 +567,7 @@ pub(crate) struct DeliveredFile {
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ExpectFile {
+    pub(crate) vendor_error: Option<VendorErrorFile>,
     pub(crate) push: Option<PushFile>,
     pub(crate) no_push: Option<FilterFile>,
     pub(crate) pushes: Option<PushesFile>,

@@ -183,6 +183,14 @@ pub enum ExpectKind {
         /// Badge value.
         value: u32,
     },
+    /// A vendor request matching the filter was not accepted, and the
+    /// pipeline's reading of the answer contains `contains`.
+    VendorError {
+        /// Which requests.
+        filter: PushFilter,
+        /// Text the result must contain.
+        contains: String,
+    },
     /// The device received this message online or by sync.
     Delivered {
         /// Device.

@@ -580,6 +580,13 @@ impl Ex<'_, '_> {
                 value: x.value,
             });
         }
+        if let Some(x) = &e.vendor_error {
+            let filter = self.filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())?;
+            return Some(ExpectKind::VendorError {
+                filter,
+                contains: x.contains.clone(),
+            });
+        }
         if let Some(x) = &e.delivered {
             let device = self.cx.device(&p.key("device"), &x.device);
             let text = self.text(&p.key("text"), &x.text);

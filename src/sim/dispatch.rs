@@ -250,7 +250,7 @@ async fn deliver(
             let reason = format!(
                 "daily quota of cert {} exhausted until {}",
                 job.cert,
-                until.to_utc().to_rfc3339()
+                crate::mock::fault::vendor_zone(job.vendor).format(*until)
             );
             return give_up(im, job, reason);
         }
