@@ -76,6 +76,23 @@ enum Command {
         #[arg(long)]
         timeline: bool,
     },
+    /// Rule coverage: which scenarios cite each RULES.md rule.
+    ///
+    /// Prints `RULE  N  scenario, …` for every rule of the catalogue and fails
+    /// (exit 1) when a rule no scenario cites is missing from
+    /// `scenarios/coverage-gaps.txt` (one `RULE  reason` per line), or when a
+    /// listed rule is in fact covered (the list only shrinks).
+    Coverage {
+        /// Scenario files or folders.
+        #[arg(default_value = "scenarios")]
+        paths: Vec<PathBuf>,
+        /// The gap list [default: coverage-gaps.txt in the first folder].
+        #[arg(long)]
+        gaps: Option<PathBuf>,
+        /// Print only the summary and problems.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// The mocked vendors, standalone.
     Mocks {
         #[command(subcommand)]
@@ -142,6 +159,7 @@ pub fn main() -> ExitCode {
         Command::Mocks {
             command: MocksCommand::Serve { vendors },
         } => serve_mocks(&vendors),
+        Command::Coverage { paths, gaps, quiet } => coverage(&paths, gaps, quiet),
         Command::Bench { corpus, only } => crate::bench::main(&corpus, &only),
     }
 }
@@ -541,5 +559,83 @@ fn serve_mocks(names: &[String]) -> ExitCode {
     eprintln!("serving {} mock vendor(s); Ctrl-C to stop", vendors.len());
     loop {
         std::thread::park();
+    }
+}
+
+fn coverage(paths: &[PathBuf], gaps: Option<PathBuf>, quiet: bool) -> ExitCode {
+    use crate::coverage::{gate, parse_gaps, Coverage, GAPS_FILE};
+    let files = match collect(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut plans = Vec::new();
+    for f in &files {
+        match load(f) {
+            Ok(p) => plans.push(p),
+            Err(e) => {
+                println!("{e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let gaps_path = gaps.unwrap_or_else(|| {
+        let dir = paths
+            .first()
+            .filter(|p| p.is_dir())
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("scenarios"));
+        dir.join(GAPS_FILE)
+    });
+    let gaps = match std::fs::read_to_string(&gaps_path) {
+        Ok(text) => match parse_gaps(&text) {
+            Ok(g) => g,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        Err(_) => Vec::new(),
+    };
+    let c = Coverage::of(&plans);
+    if !quiet {
+        for (rule, scenarios) in &c.by_rule {
+            let listed = if scenarios.is_empty() {
+                "-".to_string()
+            } else {
+                scenarios.join(", ")
+            };
+            println!("{rule:<8} {:>3}  {listed}", scenarios.len());
+        }
+    }
+    let v = gate(&c, &gaps);
+    let covered = c.by_rule.values().filter(|s| !s.is_empty()).count();
+    println!(
+        "{covered} of {} rules cited by {} scenarios; {} known gaps ({})",
+        c.by_rule.len(),
+        plans.len(),
+        v.known.len(),
+        gaps_path.display()
+    );
+    for rule in &v.missing {
+        println!(
+            "uncovered: {rule} — add a scenario citing it, or list it with a reason in {}",
+            gaps_path.display()
+        );
+    }
+    for g in &v.stale {
+        println!(
+            "stale gap: {} (line {}) is covered now — remove it from {}",
+            g.rule,
+            g.line,
+            gaps_path.display()
+        );
+    }
+    if v.missing.is_empty() && v.stale.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }

@@ -177,15 +177,69 @@ impl Profile {
         }
     }
 
-    /// Looks a profile up by name. Issue 4 adds `tencent` and `zego`.
+    /// `tencent` (Tencent IM, RULES.md §12 column "tencent"). Where §12 has a
+    /// gap the reference value stays and is not asserted by tencent scenarios.
+    /// - doBackground pushes despite a live connection, with the client's badge
+    ///   as baseline (D-02, BDG-02, PRS-05); heartbeat timeout 400 s (PRS-08);
+    /// - every device decides for itself (`per_device`, D-03);
+    /// - logout always stops push (D-06); durations in seconds (D-12);
+    /// - custom messages need a `desc` (D-15, MSG-05);
+    /// - badge = client baseline + 1 per push (D-13);
+    /// - vendor probe order Xiaomi, Huawei, Meizu, vivo, OPPO, FCM (VND-03; Honor,
+    ///   absent from the demo, last).
+    pub fn tencent() -> Profile {
+        Profile {
+            name: "tencent".into(),
+            do_background_push: true,
+            heartbeat_timeout_s: 400,
+            multi_policy: MultiPolicy::PerDevice,
+            logout_unbind_default: true,
+            logout_always_unbinds: true,
+            duration_unit: DurationUnit::S,
+            custom_requires_desc: true,
+            badge_model: BadgeModel::UnreadBasePlusOne,
+            vendor_order: vec![
+                Vendor::Xiaomi,
+                Vendor::Huawei,
+                Vendor::Meizu,
+                Vendor::Vivo,
+                Vendor::Oppo,
+                Vendor::Fcm,
+                Vendor::Honor,
+            ],
+            ..Profile::easemob()
+        }
+    }
+
+    /// `zego` (ZEGO ZIM, RULES.md §12 column "zego", seed 003). Single-login
+    /// mode: one device per platform, a new login kicks the others (MDV-03/04
+    /// with `kick_scope: all`); logout always unbinds; chat rooms not pushed.
+    /// ZIM's per-platform online rule and its client-reported badge are not
+    /// modelled yet (see scenarios/coverage-gaps.txt): the reference values
+    /// stay for those knobs.
+    pub fn zego() -> Profile {
+        Profile {
+            name: "zego".into(),
+            max_per_platform: 1,
+            kick_scope: KickScope::All,
+            logout_unbind_default: true,
+            logout_always_unbinds: true,
+            push_chatroom: false,
+            ..Profile::easemob()
+        }
+    }
+
+    /// Looks a profile up by name.
     pub fn by_name(name: &str) -> Option<Profile> {
         match name {
             "easemob" => Some(Profile::easemob()),
             "easemob-native" => Some(Profile::easemob_native()),
+            "tencent" => Some(Profile::tencent()),
+            "zego" => Some(Profile::zego()),
             _ => None,
         }
     }
 
     /// Names accepted by [`Profile::by_name`].
-    pub const NAMES: &'static [&'static str] = &["easemob", "easemob-native"];
+    pub const NAMES: &'static [&'static str] = &["easemob", "easemob-native", "tencent", "zego"];
 }
