@@ -70,6 +70,29 @@ enum Command {
         #[arg(long)]
         timeline: bool,
     },
+    /// List rule → scenarios for every RULES.md id; fail on uncovered rules.
+    ///
+    /// Reads each scenario's `rules:` and profile. A rule the required profiles
+    /// (easemob, tencent, zego) need must be cited by some scenario (by one under
+    /// each named profile for profile-specific rules), or be listed with a reason
+    /// in the gaps file; a gaps entry for a covered rule is an error too, so the
+    /// list only shrinks. Exit code: 0 ok, 1 uncovered rule or stale gaps entry,
+    /// 2 a file did not load.
+    ///
+    /// Examples:
+    ///   pushsim coverage                  # the corpus in scenarios/
+    ///   pushsim coverage --quiet          # only the failing rules and the summary
+    Coverage {
+        /// Scenario files or folders.
+        #[arg(default_value = "scenarios")]
+        paths: Vec<PathBuf>,
+        /// The allowlist of known gaps: `RULE-ID reason` per line, `#` comments.
+        #[arg(long, default_value = "scenarios/coverage-gaps.txt")]
+        gaps: PathBuf,
+        /// Print only failing rules and the summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Measure: corpus wall time, a 7-virtual-day scenario, the decision core.
     Bench {
         /// The corpus folder to time.
@@ -94,6 +117,7 @@ pub fn main() -> ExitCode {
             seed,
             timeline,
         } => explain(&file, seed, timeline),
+        Command::Coverage { paths, gaps, quiet } => coverage(&paths, &gaps, quiet),
         Command::Bench { corpus } => crate::bench::main(&corpus),
     }
 }
@@ -303,5 +327,64 @@ fn explain(file: &Path, seed: Option<u64>, timeline: bool) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+fn coverage(paths: &[PathBuf], gaps_path: &Path, quiet: bool) -> ExitCode {
+    let files = match collect(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let gaps = match std::fs::read_to_string(gaps_path) {
+        Ok(text) => match crate::coverage::parse_gaps(&text) {
+            Ok(g) => g,
+            Err(errs) => {
+                for e in errs {
+                    eprintln!("{}: {e}", gaps_path.display());
+                }
+                return ExitCode::from(2);
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("(no gaps file at {}: every gap fails)", gaps_path.display());
+            Vec::new()
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", gaps_path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut cited = Vec::new();
+    let mut broken = 0;
+    for f in &files {
+        match load(f) {
+            Ok(plan) => cited.push(crate::coverage::Cited {
+                id: plan.id,
+                profile: plan.server.profile.name,
+                rules: plan.rules,
+            }),
+            Err(e) => {
+                broken += 1;
+                println!("LOAD ERROR {}\n{e}", f.display());
+            }
+        }
+    }
+    let report = crate::coverage::compute(&cited, &gaps);
+    print!("{}", crate::coverage::render(&report, quiet));
+    if broken > 0 {
+        println!("{broken} file(s) did not load");
+        ExitCode::from(2)
+    } else if report.failed() {
+        println!(
+            "coverage FAILED: cover the UNCOVERED rules with scenarios (or list them with a reason in {}), \
+             and remove STALE lines from it",
+            gaps_path.display()
+        );
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

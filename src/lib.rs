@@ -9,6 +9,7 @@
 //! - [`sim`]: the turmoil world: `im` host, devices, vendor bridge.
 //! - [`run`]: drives a plan through the world; the trace.
 //! - [`outcome`]: trace → outcome, expectations, snapshot text.
+//! - [`coverage`]: which scenarios cite each RULES.md rule; the coverage gate.
 //! - [`snapshot`], [`cli`], [`bench`]: the edges.
 
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@
 pub mod bench;
 pub mod cli;
 pub mod core;
+pub mod coverage;
 pub mod mock;
 pub mod outcome;
 pub mod run;

@@ -138,3 +138,50 @@ fn architecture_map_names_existing_folders() {
         "ARCHITECTURE.md should map the code ({named} src/ paths named)"
     );
 }
+
+/// The corpus as the coverage gate sees it, with the checked-in gaps file.
+fn corpus_coverage() -> pushsim::coverage::Report {
+    let files = pushsim::cli::collect(&[root().join("scenarios")]).expect("scenarios/ is readable");
+    let cited: Vec<pushsim::coverage::Cited> = files
+        .iter()
+        .map(|f| {
+            let plan = pushsim::scenario::load_file(f).unwrap_or_else(|d| panic!("{}", d[0]));
+            pushsim::coverage::Cited {
+                id: plan.id,
+                profile: plan.server.profile.name,
+                rules: plan.rules,
+            }
+        })
+        .collect();
+    let text = std::fs::read_to_string(root().join("scenarios/coverage-gaps.txt"))
+        .expect("scenarios/coverage-gaps.txt exists");
+    let gaps = pushsim::coverage::parse_gaps(&text)
+        .unwrap_or_else(|e| panic!("scenarios/coverage-gaps.txt: {}", e.join("; ")));
+    pushsim::coverage::compute(&cited, &gaps)
+}
+
+#[test]
+fn coverage_gaps_list_no_rule_that_is_covered() {
+    // The allowlist can only shrink: covering a rule means deleting its line.
+    use pushsim::coverage::Status;
+    let stale: Vec<&str> = corpus_coverage()
+        .rows
+        .iter()
+        .filter(|r| r.status == Status::Stale)
+        .map(|r| r.rule)
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "scenarios/coverage-gaps.txt lists rules that are covered (or do not gate): {stale:?}; delete those lines"
+    );
+}
+
+#[test]
+fn every_rule_the_required_profiles_need_is_covered_or_listed_as_a_gap() {
+    let report = corpus_coverage();
+    assert!(
+        !report.failed(),
+        "run `pushsim coverage --quiet`:\n{}",
+        pushsim::coverage::render(&report, true)
+    );
+}
