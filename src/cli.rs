@@ -93,6 +93,11 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Print the JSON Schema of the scenario format (for editors).
+    ///
+    /// The checked-in copy is scenarios/scenario.schema.json; regenerate it with
+    ///   cargo run --release -- schema > scenarios/scenario.schema.json
+    Schema,
     /// Measure: corpus wall time, a 7-virtual-day scenario, the decision core.
     Bench {
         /// The corpus folder to time.
@@ -118,6 +123,10 @@ pub fn main() -> ExitCode {
             timeline,
         } => explain(&file, seed, timeline),
         Command::Coverage { paths, gaps, quiet } => coverage(&paths, &gaps, quiet),
+        Command::Schema => {
+            print!("{}", scenario::json_schema());
+            ExitCode::SUCCESS
+        }
         Command::Bench { corpus } => crate::bench::main(&corpus),
     }
 }
