@@ -76,20 +76,26 @@ enum Command {
         #[arg(long)]
         timeline: bool,
     },
-    /// Rule coverage: which scenarios cite each RULES.md rule.
+    /// List rule → scenarios for every RULES.md id; fail on uncovered rules.
     ///
-    /// Prints `RULE  N  scenario, …` for every rule of the catalogue and fails
-    /// (exit 1) when a rule no scenario cites is missing from
-    /// `scenarios/coverage-gaps.txt` (one `RULE  reason` per line), or when a
-    /// listed rule is in fact covered (the list only shrinks).
+    /// Reads each scenario's `rules:` and profile. A rule the required profiles
+    /// (easemob, tencent, zego) need must be cited by some scenario (by one under
+    /// each named profile for profile-specific rules), or be listed with a reason
+    /// in the gaps file; a gaps entry for a covered rule is an error too, so the
+    /// list only shrinks. Exit code: 0 ok, 1 uncovered rule or stale gaps entry,
+    /// 2 a file did not load.
+    ///
+    /// Examples:
+    ///   pushsim coverage                  # the corpus in scenarios/
+    ///   pushsim coverage --quiet          # only the failing rules and the summary
     Coverage {
         /// Scenario files or folders.
         #[arg(default_value = "scenarios")]
         paths: Vec<PathBuf>,
-        /// The gap list [default: coverage-gaps.txt in the first folder].
-        #[arg(long)]
-        gaps: Option<PathBuf>,
-        /// Print only the summary and problems.
+        /// The allowlist of known gaps: `RULE-ID reason` per line, `#` comments.
+        #[arg(long, default_value = "scenarios/coverage-gaps.txt")]
+        gaps: PathBuf,
+        /// Print only failing rules and the summary.
         #[arg(long, short)]
         quiet: bool,
     },
@@ -98,6 +104,11 @@ enum Command {
         #[command(subcommand)]
         command: MocksCommand,
     },
+    /// Print the JSON Schema of the scenario format (for editors).
+    ///
+    /// The checked-in copy is scenarios/scenario.schema.json; regenerate it with
+    ///   cargo run --release -- schema > scenarios/scenario.schema.json
+    Schema,
     /// Measure: corpus wall time, a 7-virtual-day scenario, the decision core.
     Bench {
         /// The corpus folder to time.
@@ -159,7 +170,11 @@ pub fn main() -> ExitCode {
         Command::Mocks {
             command: MocksCommand::Serve { vendors },
         } => serve_mocks(&vendors),
-        Command::Coverage { paths, gaps, quiet } => coverage(&paths, gaps, quiet),
+        Command::Coverage { paths, gaps, quiet } => coverage(&paths, &gaps, quiet),
+        Command::Schema => {
+            print!("{}", scenario::json_schema());
+            ExitCode::SUCCESS
+        }
         Command::Bench { corpus, only } => crate::bench::main(&corpus, &only),
     }
 }
@@ -562,8 +577,7 @@ fn serve_mocks(names: &[String]) -> ExitCode {
     }
 }
 
-fn coverage(paths: &[PathBuf], gaps: Option<PathBuf>, quiet: bool) -> ExitCode {
-    use crate::coverage::{gate, parse_gaps, Coverage, GAPS_FILE};
+fn coverage(paths: &[PathBuf], gaps_path: &Path, quiet: bool) -> ExitCode {
     let files = match collect(paths) {
         Ok(f) => f,
         Err(e) => {
@@ -571,71 +585,53 @@ fn coverage(paths: &[PathBuf], gaps: Option<PathBuf>, quiet: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut plans = Vec::new();
-    for f in &files {
-        match load(f) {
-            Ok(p) => plans.push(p),
-            Err(e) => {
-                println!("{e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let gaps_path = gaps.unwrap_or_else(|| {
-        let dir = paths
-            .first()
-            .filter(|p| p.is_dir())
-            .cloned()
-            .unwrap_or_else(|| PathBuf::from("scenarios"));
-        dir.join(GAPS_FILE)
-    });
-    let gaps = match std::fs::read_to_string(&gaps_path) {
-        Ok(text) => match parse_gaps(&text) {
+    let gaps = match std::fs::read_to_string(gaps_path) {
+        Ok(text) => match crate::coverage::parse_gaps(&text) {
             Ok(g) => g,
-            Err(e) => {
-                eprintln!("error: {e}");
+            Err(errs) => {
+                for e in errs {
+                    eprintln!("{}: {e}", gaps_path.display());
+                }
                 return ExitCode::from(2);
             }
         },
-        Err(_) => Vec::new(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("(no gaps file at {}: every gap fails)", gaps_path.display());
+            Vec::new()
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", gaps_path.display());
+            return ExitCode::from(2);
+        }
     };
-    let c = Coverage::of(&plans);
-    if !quiet {
-        for (rule, scenarios) in &c.by_rule {
-            let listed = if scenarios.is_empty() {
-                "-".to_string()
-            } else {
-                scenarios.join(", ")
-            };
-            println!("{rule:<8} {:>3}  {listed}", scenarios.len());
+    let mut cited = Vec::new();
+    let mut broken = 0;
+    for f in &files {
+        match load(f) {
+            Ok(plan) => cited.push(crate::coverage::Cited {
+                id: plan.id,
+                profile: plan.server.profile.name,
+                rules: plan.rules,
+            }),
+            Err(e) => {
+                broken += 1;
+                println!("LOAD ERROR {}\n{e}", f.display());
+            }
         }
     }
-    let v = gate(&c, &gaps);
-    let covered = c.by_rule.values().filter(|s| !s.is_empty()).count();
-    println!(
-        "{covered} of {} rules cited by {} scenarios; {} known gaps ({})",
-        c.by_rule.len(),
-        plans.len(),
-        v.known.len(),
-        gaps_path.display()
-    );
-    for rule in &v.missing {
+    let report = crate::coverage::compute(&cited, &gaps);
+    print!("{}", crate::coverage::render(&report, quiet));
+    if broken > 0 {
+        println!("{broken} file(s) did not load");
+        ExitCode::from(2)
+    } else if report.failed() {
         println!(
-            "uncovered: {rule} — add a scenario citing it, or list it with a reason in {}",
+            "coverage FAILED: cover the UNCOVERED rules with scenarios (or list them with a reason in {}), \
+             and remove STALE lines from it",
             gaps_path.display()
         );
-    }
-    for g in &v.stale {
-        println!(
-            "stale gap: {} (line {}) is covered now — remove it from {}",
-            g.rule,
-            g.line,
-            gaps_path.display()
-        );
-    }
-    if v.missing.is_empty() && v.stale.is_empty() {
-        ExitCode::SUCCESS
-    } else {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

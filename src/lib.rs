@@ -9,7 +9,7 @@
 //! - [`sim`]: the turmoil world: `im` host, devices, vendor bridge.
 //! - [`run`]: drives a plan through the world; the trace.
 //! - [`outcome`]: trace → outcome, expectations, snapshot text.
-//! - [`coverage`]: rule → scenarios, and the gate on uncovered rules.
+//! - [`coverage`]: which scenarios cite each RULES.md rule; the coverage gate.
 //! - [`snapshot`], [`cli`], [`bench`]: the edges.
 
 #![forbid(unsafe_code)]

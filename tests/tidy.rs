@@ -145,3 +145,151 @@ fn architecture_map_names_existing_folders() {
         "ARCHITECTURE.md should map the code ({named} src/ paths named)"
     );
 }
+
+/// The corpus as the coverage gate sees it, with the checked-in gaps file.
+fn corpus_coverage() -> pushsim::coverage::Report {
+    let files = pushsim::cli::collect(&[root().join("scenarios")]).expect("scenarios/ is readable");
+    let cited: Vec<pushsim::coverage::Cited> = files
+        .iter()
+        .map(|f| {
+            let plan = pushsim::scenario::load_file(f).unwrap_or_else(|d| panic!("{}", d[0]));
+            pushsim::coverage::Cited {
+                id: plan.id,
+                profile: plan.server.profile.name,
+                rules: plan.rules,
+            }
+        })
+        .collect();
+    let text = std::fs::read_to_string(root().join("scenarios/coverage-gaps.txt"))
+        .expect("scenarios/coverage-gaps.txt exists");
+    let gaps = pushsim::coverage::parse_gaps(&text)
+        .unwrap_or_else(|e| panic!("scenarios/coverage-gaps.txt: {}", e.join("; ")));
+    pushsim::coverage::compute(&cited, &gaps)
+}
+
+#[test]
+fn coverage_gaps_list_no_rule_that_is_covered() {
+    // The allowlist can only shrink: covering a rule means deleting its line.
+    use pushsim::coverage::Status;
+    let stale: Vec<&str> = corpus_coverage()
+        .rows
+        .iter()
+        .filter(|r| r.status == Status::Stale)
+        .map(|r| r.rule)
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "scenarios/coverage-gaps.txt lists rules that are covered (or do not gate): {stale:?}; delete those lines"
+    );
+}
+
+#[test]
+fn every_rule_the_required_profiles_need_is_covered_or_listed_as_a_gap() {
+    let report = corpus_coverage();
+    assert!(
+        !report.failed(),
+        "run `pushsim coverage --quiet`:\n{}",
+        pushsim::coverage::render(&report, true)
+    );
+}
+
+#[path = "support/json_schema.rs"]
+mod json_schema;
+
+fn checked_in_schema() -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join("scenarios/scenario.schema.json"))
+        .expect("scenarios/scenario.schema.json exists");
+    serde_json::from_str(&text).expect("the schema is JSON")
+}
+
+fn yaml_as_json(text: &str) -> serde_json::Value {
+    serde_yaml::from_str(text).expect("YAML readable as JSON data")
+}
+
+#[test]
+fn checked_in_schema_is_up_to_date() {
+    let text =
+        std::fs::read_to_string(root().join("scenarios/scenario.schema.json")).unwrap_or_default();
+    assert!(
+        text == pushsim::scenario::json_schema(),
+        "scenarios/scenario.schema.json is out of date with src/scenario/file.rs; regenerate it with\n  \
+         cargo run --release -- schema > scenarios/scenario.schema.json"
+    );
+}
+
+#[test]
+fn every_scenario_validates_against_the_schema() {
+    let schema = checked_in_schema();
+    let files = pushsim::cli::collect(&[root().join("scenarios")]).expect("scenarios/ is readable");
+    let mut bad = Vec::new();
+    for f in &files {
+        let doc = yaml_as_json(&std::fs::read_to_string(f).expect("readable"));
+        for e in json_schema::validate(&schema, &doc) {
+            bad.push(format!("{}: {e}", f.display()));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn the_schema_rejects_what_the_loader_rejects() {
+    let schema = checked_in_schema();
+    let head = "name: n\nabout: a\nrules: [PRS-01]\nstart: 2026-03-01T09:00:00+08:00\nusers: {a: {devices: {p: {}}}}\n";
+    let ok = format!("{head}steps:\n  - {{at: \"09:00\", login: a/p}}\n");
+    assert_eq!(
+        json_schema::validate(&schema, &yaml_as_json(&ok)),
+        Vec::<String>::new()
+    );
+    assert!(pushsim::scenario::load_str("ok.yaml", &ok).is_ok());
+    for (what, text) in [
+        (
+            "two actions",
+            format!("{head}steps:\n  - {{at: \"09:00\", login: a/p, kill: a/p}}\n"),
+        ),
+        (
+            "no action",
+            format!("{head}steps:\n  - {{at: \"09:00\"}}\n"),
+        ),
+        (
+            "unknown step key",
+            format!("{head}steps:\n  - {{at: \"09:00\", login: a/p, colour: red}}\n"),
+        ),
+        ("unknown rule", head.replace("PRS-01", "PRS-1")),
+        (
+            "unknown platform",
+            head.replace("p: {}", "p: {platform: nokia}"),
+        ),
+        (
+            "unknown knob",
+            format!("{head}profile: {{base: easemob, multi.policy: sometimes}}\n"),
+        ),
+        (
+            "missing start",
+            head.replace("start: 2026-03-01T09:00:00+08:00\n", ""),
+        ),
+        (
+            "two expectation kinds",
+            format!("{head}expect:\n  - {{push: {{}}, no_push: {{}}}}\n"),
+        ),
+    ] {
+        let errors = json_schema::validate(&schema, &yaml_as_json(&text));
+        assert!(!errors.is_empty(), "the schema accepts a file with {what}");
+        assert!(
+            pushsim::scenario::load_str("bad.yaml", &text).is_err(),
+            "the loader accepts {what}"
+        );
+    }
+}
+
+#[test]
+fn readme_complete_example_validates_against_the_schema() {
+    let readme = std::fs::read_to_string(root().join("scenarios/README.md")).expect("readable");
+    let example = readme
+        .split("## A complete example")
+        .nth(1)
+        .and_then(|s| s.split("```yaml\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("scenarios/README.md has a ```yaml block under \"## A complete example\"");
+    let errors = json_schema::validate(&checked_in_schema(), &yaml_as_json(example));
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}

@@ -4,7 +4,12 @@
 //! so one malformed step does not hide the next one.
 
 use super::de::{from_node, DeError};
+use super::schema::{
+    AtText, DeviceRef, KindName, MultiPolicyName, PlatformName, Rejected, RemindName, RuleIds,
+    StartText, VendorName, Version,
+};
 use super::tree::{Kind, Node, Path};
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -210,20 +215,26 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
-/// `app:`.
-#[derive(Deserialize, Debug, Default)]
+/// `app:` — the app's configuration.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AppFile {
+    /// The app's zone for wall-clock rules: IANA (`Asia/Shanghai`) or an offset (`+08:00`); default the offset of `start`.
     pub(crate) timezone: Option<String>,
+    /// The `multi.policy` knob written here; giving both with different values is an error.
+    #[schemars(with = "Option<MultiPolicyName>")]
     pub(crate) multi_device_push: Option<String>,
+    /// Cert name → `{vendor: …}` (VND-01).
     #[serde(default)]
     pub(crate) certs: Entries<CertFile>,
 }
 
-/// `app.certs.NAME`.
-#[derive(Deserialize, Debug)]
+/// `app.certs.NAME` — a console cert.
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CertFile {
+    /// The vendor channel the cert selects.
+    #[schemars(with = "VendorName")]
     pub(crate) vendor: String,
     /// App configuration overrides for this cert (`channel_id`, …); `""`
     /// leaves the field out of the vendor request.
@@ -231,23 +242,32 @@ pub(crate) struct CertFile {
     pub(crate) options: Entries<String>,
 }
 
-/// `users.NAME` (null = `{}`).
-#[derive(Deserialize, Debug, Default)]
+/// `users.NAME` (null = `{}`) — a user and its devices.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserFile {
+    /// The user's zone (A-01: user > app > offset of `start`).
     pub(crate) timezone: Option<String>,
+    /// Device name → device (null = `{}`); a device is named `user/device` elsewhere.
     #[serde(default)]
     pub(crate) devices: Entries<Option<DeviceFile>>,
 }
 
-/// `users.NAME.devices.NAME` (null = `{}`).
-#[derive(Deserialize, Debug, Default)]
+/// `users.NAME.devices.NAME` (null = `{}`) — a device.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeviceFile {
+    /// Default `android`.
+    #[schemars(with = "Option<PlatformName>")]
     pub(crate) platform: Option<String>,
+    /// The push channel; with no `cert`, the app's only cert of that vendor (or an implicit one).
+    #[schemars(with = "Option<VendorName>")]
     pub(crate) vendor: Option<String>,
+    /// The cert the SDK binds with.
     pub(crate) cert: Option<String>,
+    /// The vendor token; default `tok-<user>-<device>`.
     pub(crate) token: Option<String>,
+    /// Whether the SDK uploads the token after every login; default true.
     pub(crate) auto_bind: Option<bool>,
 }
 
@@ -280,55 +300,74 @@ impl<'de> Deserialize<'de> for GroupFile {
     }
 }
 
-/// `{user: U}` | `{group: G}` | `{chatroom: R}`.
-#[derive(Deserialize, Debug, Default)]
+/// A conversation: `{user: U}` | `{group: G}` | `{chatroom: R}`.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConvFile {
+    /// A single chat with this user.
     pub(crate) user: Option<String>,
+    /// A declared or created group.
     pub(crate) group: Option<String>,
+    /// A chat room (needs no declaration).
     pub(crate) chatroom: Option<String>,
 }
 
 /// `logout: {device, unbind}`.
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LogoutFile {
+    /// The device.
+    #[schemars(with = "DeviceRef")]
     pub(crate) device: String,
+    /// Unbind the token (TOK-06); omitted = the profile default.
     pub(crate) unbind: Option<bool>,
 }
 
 /// `background: {device, badge}`.
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BackgroundFile {
+    /// The device.
+    #[schemars(with = "DeviceRef")]
     pub(crate) device: String,
+    /// The unread count tencent's doBackground passes (BDG-02).
     pub(crate) badge: Option<u32>,
 }
 
 /// `bind_token: {device, cert, token}`.
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BindFile {
+    /// The device.
+    #[schemars(with = "DeviceRef")]
     pub(crate) device: String,
+    /// Cert name; default the device's.
     pub(crate) cert: Option<String>,
+    /// Token; default the device's.
     pub(crate) token: Option<String>,
 }
 
-/// `set_remind:`.
-#[derive(Deserialize, Debug)]
+/// `set_remind:` — a remind type at app level or for a conversation (RT-01).
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetRemindFile {
+    /// Whose setting.
     pub(crate) user: String,
+    /// The conversation; omitted = app level.
     pub(crate) conversation: Option<ConvFile>,
+    /// `ALL` | `AT` | `NONE`.
     #[serde(rename = "type")]
+    #[schemars(with = "RemindName")]
     pub(crate) remind: String,
 }
 
-/// `clear_remind:`.
-#[derive(Deserialize, Debug)]
+/// `clear_remind:` — the conversation inherits the app's remind type again (RT-04).
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClearRemindFile {
+    /// Whose setting.
     pub(crate) user: String,
+    /// The conversation.
     pub(crate) conversation: ConvFile,
 }
 
@@ -365,29 +404,37 @@ impl<'de> Deserialize<'de> for DurationFile {
     }
 }
 
-/// `set_dnd:`. `window` is kept raw (validated by the service at run time).
-#[derive(Deserialize, Debug)]
+/// `set_dnd:` — a DND window and/or duration.
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetDndFile {
+    /// Whose setting.
     pub(crate) user: String,
+    /// The conversation; omitted = app level.
     pub(crate) conversation: Option<ConvFile>,
+    /// `"HH:MM-HH:MM"`, passed raw (`""` clears; a bad one is rejected by the service, DNDW-01).
     pub(crate) window: Option<String>,
+    /// The one-shot duration (DNDD-01..05).
     pub(crate) duration: Option<DurationFile>,
 }
 
-/// `set_language:`.
-#[derive(Deserialize, Debug)]
+/// `set_language:` — the preferred push language (CNT-05).
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetLanguageFile {
+    /// Whose setting.
     pub(crate) user: String,
+    /// A language code; `~` clears.
     pub(crate) language: Option<String>,
 }
 
-/// `create_group:`.
-#[derive(Deserialize, Debug)]
+/// `create_group:` — create a group; later steps may name it.
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateGroupFile {
+    /// The group's name.
     pub(crate) group: String,
+    /// Declared users.
     pub(crate) members: Vec<String>,
 }
 
@@ -424,40 +471,60 @@ impl<'de> Deserialize<'de> for MentionsFile {
     }
 }
 
-/// `send:`.
-#[derive(Deserialize, Debug)]
+/// `send:` — a message; messages get ids m1, m2, … in step order.
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SendFile {
+    /// The sender.
     pub(crate) from: String,
+    /// A user name, or a conversation `{user: U}` | `{group: G}` | `{chatroom: R}`.
     pub(crate) to: Short<ConvFile>,
+    /// The text; expectations name messages by it.
     pub(crate) text: String,
+    /// Message kind.
+    #[schemars(with = "Option<KindName>")]
     pub(crate) kind: Option<String>,
+    /// Mentioned users, or `all` (MSG-06).
     pub(crate) mentions: Option<MentionsFile>,
+    /// Force push (`em_force_notification`, MSG-09).
     pub(crate) force_push: Option<bool>,
+    /// Sender-silenced (`em_ignore_notification`, MSG-08).
     pub(crate) silent: Option<bool>,
+    /// Push title override (CNT-02).
     pub(crate) push_title: Option<String>,
+    /// Push content override (CNT-02).
     pub(crate) push_content: Option<String>,
+    /// Custom message description (MSG-05).
     pub(crate) desc: Option<String>,
+    /// Pass-through payload (CNT-04).
     #[serde(default)]
     pub(crate) payload: Entries<String>,
+    /// Translations by language code (CNT-05).
     #[serde(default)]
     pub(crate) translations: Entries<String>,
 }
 
-/// `invalidate_token: {device}` or `{vendor, token}`.
-#[derive(Deserialize, Debug)]
+/// `invalidate_token: {device}` or `{vendor, token}` — the mock vendor answers
+/// "invalid token" for it from now on.
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct InvalidateFile {
+    /// The device whose token to invalidate.
+    #[schemars(with = "Option<DeviceRef>")]
     pub(crate) device: Option<String>,
+    /// The vendor (with `token`).
+    #[schemars(with = "Option<VendorName>")]
     pub(crate) vendor: Option<String>,
+    /// The token (with `vendor`).
     pub(crate) token: Option<String>,
 }
 
 /// `vendor_fault: {vendor, fault, retry_after?, latency?, body?, for?, count?}`.
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct VendorFaultFile {
     /// Which vendor misbehaves.
+    #[schemars(with = "VendorName")]
     pub(crate) vendor: String,
     /// `rate_limited`, `daily_quota`, `server_error`, `auth_expired`, `slow`, `garbage`.
     pub(crate) fault: String,
@@ -474,46 +541,84 @@ pub(crate) struct VendorFaultFile {
     pub(crate) count: Option<u32>,
 }
 
-/// One entry of `steps:`. Which action keys are present is read from the tree
-/// (a key with a null value still counts), their values from here.
-#[derive(Deserialize, Debug)]
+/// One entry of `steps:`: `at`, exactly one action, optionally `expect: rejected`.
+//
+// Which action keys are present is read from the tree (a key with a null
+// value still counts), their values from here.
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema::one_action)]
 pub(crate) struct StepFile {
+    /// When: a clock time (next occurrence at/after the previous step), `+30s`, or RFC 3339.
+    #[schemars(with = "AtText")]
     pub(crate) at: String,
+    /// `rejected`: the service is expected to refuse this step.
+    #[schemars(with = "Option<Rejected>")]
     pub(crate) expect: Option<String>,
+    /// Connect and log in; binds the device's token if `auto_bind`.
+    #[schemars(with = "Option<DeviceRef>")]
     pub(crate) login: Option<String>,
+    /// Log out; `unbind` omitted = the profile default (TOK-06).
     pub(crate) logout: Option<Short<LogoutFile>>,
+    /// App to background (`badge`: tencent doBackground count).
     pub(crate) background: Option<Short<BackgroundFile>>,
+    /// App to foreground.
+    #[schemars(with = "Option<DeviceRef>")]
     pub(crate) foreground: Option<String>,
+    /// Silent network loss: no close; only the heartbeat timeout notices (PRS-07).
+    #[schemars(with = "Option<DeviceRef>")]
     pub(crate) disconnect: Option<String>,
+    /// Network back: logs in again on a new connection.
+    #[schemars(with = "Option<DeviceRef>")]
     pub(crate) reconnect: Option<String>,
+    /// Process killed: the connection closes (PRS-06).
+    #[schemars(with = "Option<DeviceRef>")]
     pub(crate) kill: Option<String>,
+    /// `kill` then `login` at the same instant.
+    #[schemars(with = "Option<DeviceRef>")]
     pub(crate) restart: Option<String>,
+    /// Upload a token; `cert`/`token` default to the device's.
     pub(crate) bind_token: Option<Short<BindFile>>,
+    /// Explicit push opt-out (TOK-07).
+    #[schemars(with = "Option<DeviceRef>")]
     pub(crate) unregister: Option<String>,
+    /// Set a remind type.
     pub(crate) set_remind: Option<SetRemindFile>,
+    /// Clear a conversation's remind type.
     pub(crate) clear_remind: Option<ClearRemindFile>,
+    /// Set a DND window and/or duration.
     pub(crate) set_dnd: Option<SetDndFile>,
+    /// Set the push language.
     pub(crate) set_language: Option<SetLanguageFile>,
+    /// Create a group.
     pub(crate) create_group: Option<CreateGroupFile>,
+    /// Send a message.
     pub(crate) send: Option<SendFile>,
+    /// Make the mock vendor treat a token as invalid.
     pub(crate) invalidate_token: Option<InvalidateFile>,
+    /// Make a mock vendor misbehave (see the `vendor_fault` table in README.md).
     pub(crate) vendor_fault: Option<VendorFaultFile>,
+    /// `wait: true` only advances time.
     pub(crate) wait: Option<bool>,
 }
 
 /// `{device?, text?, at?}` — which pushes an expectation is about.
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FilterFile {
+    /// Recipient device.
+    #[schemars(with = "Option<DeviceRef>")]
     pub(crate) device: Option<String>,
+    /// The text of a `send` step.
     pub(crate) text: Option<String>,
+    /// Decision time, within the same second (a clock time is its first occurrence after `start`).
+    #[schemars(with = "Option<AtText>")]
     pub(crate) at: Option<String>,
 }
 
 /// `vendor_error: {device?, text?, at?, contains}` — a vendor request that
 /// was not accepted, with its code or message.
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct VendorErrorFile {
     pub(crate) device: Option<String>,
@@ -523,75 +628,136 @@ pub(crate) struct VendorErrorFile {
     pub(crate) contains: String,
 }
 
-/// `push:`.
-#[derive(Deserialize, Debug)]
+/// `push:` — at least one push matches; `title`/`body`/`badge` are checked on it.
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PushFile {
+    /// Recipient device.
+    #[schemars(with = "Option<DeviceRef>")]
     pub(crate) device: Option<String>,
+    /// The text of a `send` step.
     pub(crate) text: Option<String>,
+    /// Decision time, within the same second.
+    #[schemars(with = "Option<AtText>")]
     pub(crate) at: Option<String>,
+    /// Expected notification title.
     pub(crate) title: Option<String>,
+    /// Expected notification body.
     pub(crate) body: Option<String>,
+    /// Expected badge.
     pub(crate) badge: Option<u32>,
 }
 
-/// `pushes:`.
-#[derive(Deserialize, Debug)]
+/// `pushes:` — exactly `count` pushes match.
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PushesFile {
+    /// Recipient device.
+    #[schemars(with = "Option<DeviceRef>")]
     pub(crate) device: Option<String>,
+    /// The text of a `send` step.
     pub(crate) text: Option<String>,
+    /// Decision time, within the same second.
+    #[schemars(with = "Option<AtText>")]
     pub(crate) at: Option<String>,
+    /// How many.
     pub(crate) count: u32,
 }
 
-/// `badge:`.
-#[derive(Deserialize, Debug)]
+/// `badge:` — the last matching push carried this badge.
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BadgeFile {
+    /// Recipient device.
+    #[schemars(with = "DeviceRef")]
     pub(crate) device: String,
+    /// The text of a `send` step.
     pub(crate) text: Option<String>,
+    /// Decision time, within the same second.
+    #[schemars(with = "Option<AtText>")]
     pub(crate) at: Option<String>,
+    /// The badge value.
     pub(crate) value: u32,
 }
 
-/// `delivered:`.
-#[derive(Deserialize, Debug)]
+/// `delivered:` — the device got the message online or by sync.
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeliveredFile {
+    /// The device.
+    #[schemars(with = "DeviceRef")]
     pub(crate) device: String,
+    /// The text of a `send` step.
     pub(crate) text: String,
 }
 
-/// One entry of `expect:`.
-#[derive(Deserialize, Debug)]
+/// One entry of `expect:`: exactly one kind.
+#[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema::one_expectation)]
 pub(crate) struct ExpectFile {
+    /// A vendor request was not accepted, with this code or message.
     pub(crate) vendor_error: Option<VendorErrorFile>,
+    /// At least one push matches.
     pub(crate) push: Option<PushFile>,
+    /// No push matches.
     pub(crate) no_push: Option<FilterFile>,
+    /// Exactly `count` pushes match.
     pub(crate) pushes: Option<PushesFile>,
+    /// The last matching push carried this badge.
     pub(crate) badge: Option<BadgeFile>,
+    /// The device received the message online or by sync.
     pub(crate) delivered: Option<DeliveredFile>,
 }
 
-/// The whole file. Entries that failed to read are absent (their errors are
-/// reported); `steps` and `expect` keep their 0-based index in the file.
-#[derive(Debug, Default)]
+/// A pushsim scenario: users, devices, settings and a timeline of steps,
+/// replayed against the reference push pipeline (scenarios/README.md).
+//
+// The whole file. Entries that failed to read are absent (their errors are
+// reported); `steps` and `expect` keep their 0-based index in the file. Read
+// key by key by `read`, not by serde; the derive only feeds the JSON Schema.
+#[derive(JsonSchema, Debug, Default)]
+#[schemars(deny_unknown_fields)]
 pub(crate) struct ScenarioFile {
+    /// Format version; only 1.
+    #[schemars(with = "Option<Version>")]
     pub(crate) version: Option<u32>,
+    /// One-line title.
+    #[schemars(required)]
     pub(crate) name: Option<String>,
+    /// What the scenario shows, and why.
+    #[schemars(required)]
     pub(crate) about: Option<String>,
+    /// RULES.md ids this scenario covers.
+    #[schemars(with = "RuleIds")]
     pub(crate) rules: Option<Vec<String>>,
+    /// Free-form labels, for `pushsim run --tags`.
+    #[schemars(default)]
     pub(crate) tags: Vec<String>,
+    /// Semantics profile; default easemob.
     pub(crate) profile: Option<ProfileFile>,
+    /// The calendar time at t=0.
+    #[schemars(with = "StartText")]
     pub(crate) start: Option<String>,
+    /// RNG seed; default 1.
     pub(crate) seed: Option<u64>,
+    /// Network tick in ms; default 10.
+    #[schemars(range(min = 1, max = 1000))]
     pub(crate) tick_ms: Option<u64>,
+    /// The app's configuration.
+    #[schemars(default)]
     pub(crate) app: AppFile,
+    /// User name → user (null = `{}`). Names contain no `/`.
+    #[schemars(default)]
     pub(crate) users: Entries<Option<UserFile>>,
+    /// Groups declared up front: name → member list or `{members: [...]}`.
+    #[schemars(default)]
     pub(crate) groups: Entries<GroupFile>,
+    /// The timeline; steps sharing an `at` run in file order.
+    #[schemars(default, with = "Vec<StepFile>")]
     pub(crate) steps: Vec<(usize, StepFile)>,
+    /// Checks on the outcome.
+    #[schemars(default, with = "Vec<ExpectFile>")]
     pub(crate) expect: Vec<(usize, ExpectFile)>,
 }
 

@@ -16,11 +16,13 @@ mod knobs;
 mod lower;
 pub mod plan;
 pub mod rules;
+mod schema;
 mod steps;
 mod tree;
 
 pub use diag::Diagnostic;
 pub use plan::Plan;
+pub use schema::json_schema;
 
 use std::path::{Component, Path};
 
