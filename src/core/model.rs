@@ -273,6 +273,10 @@ pub struct Message {
     pub payload: BTreeMap<String, String>,
     /// Translations by language code (CNT-05).
     pub translations: BTreeMap<String, String>,
+    /// A call invite's timeout in seconds (MSG-04, DLV-05): the invitation reaches
+    /// a device that logs in only while `send time + timeout` has not passed.
+    /// `None` for other kinds (and for an invite that never ends).
+    pub call_timeout_s: Option<u32>,
 }
 
 impl Message {
@@ -292,6 +296,7 @@ impl Message {
             desc: None,
             payload: BTreeMap::new(),
             translations: BTreeMap::new(),
+            call_timeout_s: None,
         }
     }
 }

@@ -174,6 +174,44 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                     Some(_) => {}
                 }
             }
+            ExpectKind::Settings {
+                user,
+                query,
+                at,
+                levels,
+            } => {
+                use super::settings::{levels_text, query_text};
+                let z = &plan.display_zone;
+                let read = o
+                    .settings_reads
+                    .iter()
+                    .filter(|(t, _, r)| {
+                        r.user == *user
+                            && r.query == *query
+                            && at.is_none_or(|a| *t >= a && *t < a.plus_ms(1000))
+                    })
+                    .last();
+                let mut want = format!(
+                    "settings of {user} {}: {}",
+                    query_text(query),
+                    levels_text(query, levels, z)
+                );
+                if let Some(a) = at {
+                    want.push_str(&format!(" (read at {})", fmt(plan, *a)));
+                }
+                match read {
+                    None => out.push(fail(want, "no such settings read".into())),
+                    Some((t, _, r)) if r.levels != *levels => out.push(fail(
+                        want,
+                        format!(
+                            "read at {}: {}",
+                            fmt(plan, *t),
+                            levels_text(&r.query, &r.levels, z)
+                        ),
+                    )),
+                    Some(_) => {}
+                }
+            }
             ExpectKind::Delivered { device, text } => {
                 let got = o
                     .received

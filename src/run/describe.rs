@@ -57,6 +57,9 @@ fn api(req: &ApiRequest) -> String {
             if m.silent {
                 s.push_str(" silent");
             }
+            if let Some(t) = m.call_timeout_s {
+                s.push_str(&format!(" timeout {t}s"));
+            }
             s
         }
         ApiRequest::SetRemind {
@@ -89,6 +92,12 @@ fn api(req: &ApiRequest) -> String {
         }
         ApiRequest::CreateGroup { group, members } => {
             format!("create_group {group} [{}]", members.join(", "))
+        }
+        ApiRequest::GetSettings { user, query } => {
+            format!(
+                "get_settings {user} {}",
+                crate::outcome::settings::query_text(query)
+            )
         }
     }
 }

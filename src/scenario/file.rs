@@ -35,11 +35,19 @@ pub(crate) const ACTION_KEYS: &[&str] = &[
     "create_group",
     "send",
     "invalidate_token",
+    "get_settings",
     "wait",
 ];
 
 /// Expectation kinds (exactly one per entry).
-pub(crate) const EXPECT_KEYS: &[&str] = &["push", "no_push", "pushes", "badge", "delivered"];
+pub(crate) const EXPECT_KEYS: &[&str] = &[
+    "push",
+    "no_push",
+    "pushes",
+    "badge",
+    "delivered",
+    "settings",
+];
 
 /// A mapping with arbitrary string keys, in file order.
 #[derive(Debug)]
@@ -237,6 +245,10 @@ pub(crate) struct DeviceFile {
     pub(crate) cert: Option<String>,
     pub(crate) token: Option<String>,
     pub(crate) auto_bind: Option<bool>,
+    /// Push services the device supports (`[fcm, xiaomi, huawei]`); the SDK
+    /// binds with the first of them in the profile's `vendor.order`
+    /// (VND-02/03). Excludes `vendor` and `cert`.
+    pub(crate) services: Option<Vec<String>>,
 }
 
 /// `groups.NAME`: a member list or `{members: [...]}`.
@@ -430,6 +442,22 @@ pub(crate) struct SendFile {
     pub(crate) payload: Entries<String>,
     #[serde(default)]
     pub(crate) translations: Entries<String>,
+    /// Call invite timeout in seconds (MSG-04, DLV-05); only with
+    /// `kind: call_invite`, default 90 (ZEGO's `callInvite` default).
+    pub(crate) timeout_s: Option<u32>,
+}
+
+/// `get_settings:` — a settings read (NQ-01..03): the app level (neither
+/// `conversation` nor `conversations`), one conversation, or a batch.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GetSettingsFile {
+    /// Whose settings.
+    pub(crate) user: String,
+    /// One conversation.
+    pub(crate) conversation: Option<ConvFile>,
+    /// A batch read (at most 20 distinct; more is rejected at run time, NQ-01).
+    pub(crate) conversations: Option<Vec<ConvFile>>,
 }
 
 /// `invalidate_token: {device}` or `{vendor, token}`.
@@ -465,6 +493,7 @@ pub(crate) struct StepFile {
     pub(crate) create_group: Option<CreateGroupFile>,
     pub(crate) send: Option<SendFile>,
     pub(crate) invalidate_token: Option<InvalidateFile>,
+    pub(crate) get_settings: Option<GetSettingsFile>,
     pub(crate) wait: Option<bool>,
 }
 
@@ -517,6 +546,52 @@ pub(crate) struct DeliveredFile {
     pub(crate) text: String,
 }
 
+/// One level of a settings answer: each key absent means "not set" (or, for
+/// `expiry`, no active duration).
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LevelFile {
+    /// `ALL` | `AT` | `NONE`.
+    pub(crate) remind: Option<String>,
+    /// `HH:MM-HH:MM`.
+    pub(crate) window: Option<String>,
+    /// The absolute expiry, an expectation time (clock, `+…` or RFC 3339).
+    pub(crate) expiry: Option<String>,
+}
+
+/// One conversation a batch read lists.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListedFile {
+    /// The conversation.
+    pub(crate) conversation: ConvFile,
+    /// `ALL` | `AT` | `NONE`.
+    pub(crate) remind: Option<String>,
+    /// `HH:MM-HH:MM`.
+    pub(crate) window: Option<String>,
+    /// The absolute expiry.
+    pub(crate) expiry: Option<String>,
+}
+
+/// `settings:` — the answer of a `get_settings` step with the same user and
+/// query (the last one, or the one at `at`) is exactly this.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SettingsExpectFile {
+    /// Whose settings.
+    pub(crate) user: String,
+    /// The query's conversation (one-conversation read).
+    pub(crate) conversation: Option<ConvFile>,
+    /// The query's conversations (batch read).
+    pub(crate) conversations: Option<Vec<ConvFile>>,
+    /// When the read happened (matched within the same second).
+    pub(crate) at: Option<String>,
+    /// The answer of an app or one-conversation read.
+    pub(crate) result: Option<LevelFile>,
+    /// The conversations a batch read lists (NQ-02: inherited and expired ones are omitted).
+    pub(crate) listed: Option<Vec<ListedFile>>,
+}
+
 /// One entry of `expect:`.
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
@@ -526,6 +601,7 @@ pub(crate) struct ExpectFile {
     pub(crate) pushes: Option<PushesFile>,
     pub(crate) badge: Option<BadgeFile>,
     pub(crate) delivered: Option<DeliveredFile>,
+    pub(crate) settings: Option<SettingsExpectFile>,
 }
 
 /// The whole file. Entries that failed to read are absent (their errors are
