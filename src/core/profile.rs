@@ -287,7 +287,10 @@ mod tests {
     fn vnd_02_vnd_03_d_14_probe_order_fcm_first_vs_last() {
         let services = [Vendor::Huawei, Vendor::Fcm, Vendor::Oppo];
         assert_eq!(Profile::easemob().pick_vendor(&services), Some(Vendor::Fcm));
-        assert_eq!(Profile::tencent().pick_vendor(&services), Some(Vendor::Huawei));
+        assert_eq!(
+            Profile::tencent().pick_vendor(&services),
+            Some(Vendor::Huawei)
+        );
         // D-14: OPPO before vivo for easemob, vivo before OPPO for tencent.
         let ov = [Vendor::Oppo, Vendor::Vivo];
         assert_eq!(Profile::easemob().pick_vendor(&ov), Some(Vendor::Oppo));
@@ -310,7 +313,10 @@ mod tests {
         assert!(!e.do_background_push && t.do_background_push); // D-02
         assert!(!e.logout_always_unbinds && t.logout_always_unbinds && z.logout_always_unbinds); // D-06
         assert!(e.dnd_blocks_mentions && !t.dnd_blocks_mentions); // D-09
-        assert_eq!((e.duration_unit, t.duration_unit), (DurationUnit::Ms, DurationUnit::S)); // D-12
+        assert_eq!(
+            (e.duration_unit, t.duration_unit),
+            (DurationUnit::Ms, DurationUnit::S)
+        ); // D-12
         assert_eq!(t.badge_model, BadgeModel::UnreadBasePlusOne); // D-13
         assert!(!e.custom_requires_desc && t.custom_requires_desc); // D-15
         assert_eq!((t.heartbeat_timeout_s, t.heartbeat_interval_s), (400, 120)); // PRS-07

@@ -488,7 +488,8 @@ impl Server {
     fn get_settings(&self, user: UserId, query: SettingsQuery, now: SimTime) -> Vec<Output> {
         let empty = Settings::default();
         let settings = self.users.get(&user).map_or(&empty, |u| &u.settings);
-        let conv_view = |c: &Conversation| settings.conv(c).map(|l| l.view(now)).unwrap_or_default();
+        let conv_view =
+            |c: &Conversation| settings.conv(c).map(|l| l.view(now)).unwrap_or_default();
         let (query, levels) = match query {
             SettingsQuery::App => (SettingsQuery::App, vec![(None, settings.app.view(now))]),
             SettingsQuery::Conversation(c) => {

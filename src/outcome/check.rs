@@ -74,7 +74,10 @@ fn fmt(plan: &Plan, t: SimTime) -> String {
 /// Whether a read's levels are the expected ones: remind type and window exactly,
 /// the expiry within the same second as written (the server stamps the set time
 /// when the request arrives, a few network ticks after the step).
-fn same_levels(got: &[(Option<Conversation>, LevelView)], want: &[(Option<Conversation>, LevelView)]) -> bool {
+fn same_levels(
+    got: &[(Option<Conversation>, LevelView)],
+    want: &[(Option<Conversation>, LevelView)],
+) -> bool {
     got.len() == want.len()
         && got.iter().zip(want).all(|((gc, g), (wc, w))| {
             gc == wc
@@ -201,15 +204,11 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
             } => {
                 use super::settings::{levels_text, query_text};
                 let z = &plan.display_zone;
-                let read = o
-                    .settings_reads
-                    .iter()
-                    .filter(|(t, _, r)| {
-                        r.user == *user
-                            && r.query == *query
-                            && at.is_none_or(|a| *t >= a && *t < a.plus_ms(1000))
-                    })
-                    .last();
+                let read = o.settings_reads.iter().rfind(|(t, _, r)| {
+                    r.user == *user
+                        && r.query == *query
+                        && at.is_none_or(|a| *t >= a && *t < a.plus_ms(1000))
+                });
                 let mut want = format!(
                     "settings of {user} {}: {}",
                     query_text(query),

@@ -7,8 +7,8 @@ use super::lower::{members_of, Cx};
 use super::plan::{Action, ExpectKind, Expectation, PushFilter, Step};
 use super::tree::Path;
 use crate::core::io::{ApiRequest, SettingsQuery};
-use crate::core::settings::{DndWindow, LevelView};
 use crate::core::model::*;
+use crate::core::settings::{DndWindow, LevelView};
 use crate::core::time::SimTime;
 use std::collections::BTreeMap;
 
@@ -317,15 +317,14 @@ fn action(cx: &mut Cx<'_>, pa: &Path, key: &str, s: &StepFile, msg_no: u32) -> V
             Some(v) => invalidate(cx, pa, v),
         }),
         "get_settings" => one(match &s.get_settings {
-            None => missing(cx, "a mapping {user, conversation?} or {user, conversations}"),
+            None => missing(
+                cx,
+                "a mapping {user, conversation?} or {user, conversations}",
+            ),
             Some(g) => {
                 let user = cx.user(&pa.key("user"), &g.user);
-                let query = settings_query(
-                    cx,
-                    pa,
-                    g.conversation.as_ref(),
-                    g.conversations.as_deref(),
-                );
+                let query =
+                    settings_query(cx, pa, g.conversation.as_ref(), g.conversations.as_deref());
                 match (user, query) {
                     (Some(user), Some(query)) => {
                         Some(Action::Api(ApiRequest::GetSettings { user, query }))
@@ -402,10 +401,9 @@ fn settings_query(
 ) -> Option<SettingsQuery> {
     match (one, many) {
         (None, None) => Some(SettingsQuery::App),
-        (Some(c), None) => match conversation(cx, &p.key("conversation"), Some(c))? {
-            Some(c) => Some(SettingsQuery::Conversation(c)),
-            None => None,
-        },
+        (Some(c), None) => {
+            conversation(cx, &p.key("conversation"), Some(c))?.map(SettingsQuery::Conversation)
+        }
         (None, Some(list)) => {
             let lp = p.key("conversations");
             let mut convs = Vec::new();
@@ -685,7 +683,8 @@ impl Ex<'_, '_> {
                 let mut out = Vec::new();
                 for (i, l) in listed.iter().enumerate() {
                     let ip = lp.idx(i);
-                    let conv = conversation(self.cx, &ip.key("conversation"), Some(&l.conversation));
+                    let conv =
+                        conversation(self.cx, &ip.key("conversation"), Some(&l.conversation));
                     let level = self.level(&ip, &l.remind, &l.window, &l.expiry);
                     out.push((conv??, level?));
                 }
@@ -693,7 +692,10 @@ impl Ex<'_, '_> {
                 out.into_iter().map(|(c, l)| (Some(c), l)).collect()
             }
             (SettingsQuery::App, Some(r), None) => {
-                vec![(None, self.level(&p.key("result"), &r.remind, &r.window, &r.expiry)?)]
+                vec![(
+                    None,
+                    self.level(&p.key("result"), &r.remind, &r.window, &r.expiry)?,
+                )]
             }
             (SettingsQuery::Conversation(c), Some(r), None) => {
                 let level = self.level(&p.key("result"), &r.remind, &r.window, &r.expiry)?;

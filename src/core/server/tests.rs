@@ -727,7 +727,10 @@ fn nq_01_nq_02_batch_read_omits_inherited_and_expired_and_rejects_21() {
     // Duplicates collapse before counting: 21 entries, 20 distinct.
     let mut dup: Vec<String> = (0..20).map(|i| format!("user:u{i}")).collect();
     dup.push("user:u0".into());
-    check(&format!("getmany bob {}", dup.join(",")), "settings bob none listed");
+    check(
+        &format!("getmany bob {}", dup.join(",")),
+        "settings bob none listed",
+    );
 }
 
 #[test]
@@ -756,7 +759,8 @@ fn msg_04_dlv_05_e_35_call_invite_pushed_once_and_delivered_only_while_active() 
 
 #[test]
 fn msg_05_d_15_tencent_custom_message_needs_desc_easemob_does_not() {
-    let script = format!("{BOB_KILLED} custom\n send alice bob a\n custom\n desc order\n send alice bob b");
+    let script =
+        format!("{BOB_KILLED} custom\n send alice bob a\n custom\n desc order\n send alice bob b");
     check_with(
         Profile::tencent(),
         &script,
@@ -801,7 +805,9 @@ fn prs_04_bdg_02_d_02_e_29_tencent_do_background_pushes_from_the_baseline() {
 
 #[test]
 fn a_06_d_13_tencent_badge_survives_login_easemob_resets() {
-    let script = format!("{BOB_KILLED} send alice bob a\n login bob/phone\n kill bob/phone\n send alice bob b");
+    let script = format!(
+        "{BOB_KILLED} send alice bob a\n login bob/phone\n kill bob/phone\n send alice bob b"
+    );
     check_with(
         Profile::tencent(),
         &script,
@@ -874,8 +880,10 @@ fn mdv_04_d_22_zego_single_device_login_kicks_any_platform() {
 fn a_01_d_20_user_zone_or_app_zone_by_profile() {
     // vera lives in New York; 23:00 in Shanghai is 10:00 in New York.
     let mut cfg = config(Profile::easemob());
-    cfg.users
-        .insert("vera".into(), Some(Zone::parse("America/New_York").unwrap()));
+    cfg.users.insert(
+        "vera".into(),
+        Some(Zone::parse("America/New_York").unwrap()),
+    );
     let run_one = |profile: Profile| {
         let mut c = cfg.clone();
         c.profile = profile;
@@ -909,10 +917,53 @@ fn a_01_d_20_user_zone_or_app_zone_by_profile() {
             .iter()
             .any(|o| matches!(o, Output::Push(_)))
     };
-    assert!(run_one(Profile::easemob()), "user zone: 10:00 in New York, outside the window");
+    assert!(
+        run_one(Profile::easemob()),
+        "user zone: 10:00 in New York, outside the window"
+    );
     let app_zone = Profile {
         timezone: crate::core::profile::TimezoneSource::App,
         ..Profile::easemob()
     };
-    assert!(!run_one(app_zone), "app zone: 23:00 in Shanghai, inside the window");
+    assert!(
+        !run_one(app_zone),
+        "app zone: 23:00 in Shanghai, inside the window"
+    );
+}
+
+#[test]
+fn dlv_05_a_02_call_invite_end_is_exclusive() {
+    let mut s = Server::new(config(Profile::easemob()));
+    let bob = key("bob/phone");
+    let login = |s: &mut Server, t: SimTime| {
+        s.handle(
+            Input::Login {
+                device: bob.clone(),
+                platform: Platform::Android,
+                last_seen: None,
+            },
+            t,
+        )
+    };
+    login(&mut s, DAY0);
+    s.handle(
+        Input::ConnectionLost {
+            device: bob.clone(),
+        },
+        DAY0,
+    );
+    let mut m = Message::text(1, "alice", Conversation::User("bob".into()), "ring");
+    m.kind = MsgKind::CallInvite;
+    m.call_timeout_s = Some(30);
+    s.handle(Input::Api(ApiRequest::Send(m)), DAY0);
+    let synced = |out: Vec<Output>| {
+        out.iter()
+            .find_map(|o| match o {
+                Output::Sync { msgs, .. } => Some(msgs.len()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(synced(login(&mut s.clone(), DAY0.plus_ms(29_999))), 1);
+    assert_eq!(synced(login(&mut s, DAY0.plus_ms(30_000))), 0);
 }
