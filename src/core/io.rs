@@ -123,6 +123,17 @@ pub enum ApiRequest {
         /// Language code, `None` clears.
         language: Option<String>,
     },
+    /// Create or replace a push template (CNT-03; Easemob REST
+    /// `POST /{org}/{app}/notification/template`). Named `default`, it applies to
+    /// messages that name no template.
+    SetTemplate {
+        /// Template name.
+        name: String,
+        /// Title pattern.
+        title: String,
+        /// Content pattern.
+        content: String,
+    },
     /// Read settings (NQ-01..03): the app level, one conversation, or many.
     GetSettings {
         /// Whose settings.

@@ -277,6 +277,20 @@ pub struct Message {
     /// a device that logs in only while `send time + timeout` has not passed.
     /// `None` for other kinds (and for an invite that never ends).
     pub call_timeout_s: Option<u32>,
+    /// `em_push_template` (CNT-03): a template by name and its arguments
+    /// (boxed: rare, and `Message` travels by value through every `Input`).
+    pub template: Option<Box<TemplateRef>>,
+}
+
+/// A message's choice of push template (CNT-03, `em_push_template`).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct TemplateRef {
+    /// Template name.
+    pub name: String,
+    /// Fills `{0}`… of the title pattern.
+    pub title_args: Vec<String>,
+    /// Fills `{0}`… of the content pattern.
+    pub content_args: Vec<String>,
 }
 
 impl Message {
@@ -297,6 +311,7 @@ impl Message {
             payload: BTreeMap::new(),
             translations: BTreeMap::new(),
             call_timeout_s: None,
+            template: None,
         }
     }
 }

@@ -14,7 +14,7 @@
 //! never a push. Only devices that have ever logged in are known.
 
 use super::badge::Badge;
-use super::content::notification;
+use super::content::{notification, PushTemplate, Templates};
 use super::decide::{decide, mentions, Recipient, Ruling, Why};
 use super::io::{
     ApiRequest, Decision, Input, Output, PushFeedback, PushJob, ServerConfig, SettingsQuery,
@@ -63,6 +63,8 @@ pub struct Server {
     store: Vec<Vec<Message>>,
     /// Messages ever stored.
     n_stored: usize,
+    /// Push templates by name (CNT-03).
+    templates: Templates,
     /// Store index of a call invite with a timeout → when the invite ends (MSG-04, DLV-05).
     call_ends: BTreeMap<usize, SimTime>,
     /// Job id − 1 → (device index, binding generation), for vendor feedback (TOK-08).
@@ -100,6 +102,7 @@ impl Server {
             store: Vec::new(),
             n_stored: 0,
             call_ends: BTreeMap::new(),
+            templates: Templates::new(),
             jobs: Vec::new(),
             next_login_seq: 1,
             next_generation: 1,
@@ -409,6 +412,21 @@ impl Server {
                 self.users.entry(user).or_default().settings.language = language;
                 vec![Output::Accepted { what }]
             }
+            ApiRequest::SetTemplate {
+                name,
+                title,
+                content,
+            } => {
+                if name.trim().is_empty() {
+                    return vec![Output::Rejected {
+                        rule: "CNT-03",
+                        reason: "a template needs a name".into(),
+                    }];
+                }
+                let what = format!("push template {name:?}");
+                self.templates.insert(name, PushTemplate { title, content });
+                vec![Output::Accepted { what }]
+            }
             ApiRequest::GetSettings { user, query } => self.get_settings(user, query, now),
             ApiRequest::CreateGroup { group, members } => {
                 let what = format!("group {group} with {} members", members.len());
@@ -632,7 +650,13 @@ impl Server {
                             vendor: b.vendor,
                             cert: b.cert.clone(),
                             token: b.token.clone(),
-                            notification: notification(&msg, name, language, badge),
+                            notification: notification(
+                                &msg,
+                                name,
+                                language,
+                                badge,
+                                &self.templates,
+                            ),
                         };
                         let verdict = Verdict::Push {
                             job: job.clone(),

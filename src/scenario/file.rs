@@ -36,6 +36,7 @@ pub(crate) const ACTION_KEYS: &[&str] = &[
     "send",
     "invalidate_token",
     "get_settings",
+    "create_template",
     "wait",
 ];
 
@@ -445,6 +446,35 @@ pub(crate) struct SendFile {
     /// Call invite timeout in seconds (MSG-04, DLV-05); only with
     /// `kind: call_invite`, default 90 (ZEGO's `callInvite` default).
     pub(crate) timeout_s: Option<u32>,
+    /// `em_push_template` (CNT-03): a template created by `create_template`.
+    pub(crate) template: Option<TemplateRefFile>,
+}
+
+/// `send.template:` — `{name, title_args?, content_args?}`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TemplateRefFile {
+    /// Template name.
+    pub(crate) name: String,
+    /// Fills `{0}`… of the title pattern.
+    #[serde(default)]
+    pub(crate) title_args: Vec<String>,
+    /// Fills `{0}`… of the content pattern.
+    #[serde(default)]
+    pub(crate) content_args: Vec<String>,
+}
+
+/// `create_template:` — a push template (CNT-03); `default` applies to messages
+/// that name none.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateTemplateFile {
+    /// Template name.
+    pub(crate) name: String,
+    /// Title pattern: text with `{0}`…, `{$msg}`, `{$fromNickname}`, `{$dynamicFrom}`.
+    pub(crate) title: String,
+    /// Content pattern, same placeholders.
+    pub(crate) content: String,
 }
 
 /// `get_settings:` — a settings read (NQ-01..03): the app level (neither
@@ -494,6 +524,7 @@ pub(crate) struct StepFile {
     pub(crate) send: Option<SendFile>,
     pub(crate) invalidate_token: Option<InvalidateFile>,
     pub(crate) get_settings: Option<GetSettingsFile>,
+    pub(crate) create_template: Option<CreateTemplateFile>,
     pub(crate) wait: Option<bool>,
 }
 

@@ -333,6 +333,14 @@ fn action(cx: &mut Cx<'_>, pa: &Path, key: &str, s: &StepFile, msg_no: u32) -> V
                 }
             }
         }),
+        "create_template" => one(match &s.create_template {
+            None => missing(cx, "a mapping {name, title, content}"),
+            Some(t) => Some(Action::Api(ApiRequest::SetTemplate {
+                name: t.name.clone(),
+                title: t.title.clone(),
+                content: t.content.clone(),
+            })),
+        }),
         "wait" => one(match s.wait {
             Some(true) => Some(Action::Wait),
             _ => missing(cx, "`wait: true`"),
@@ -566,6 +574,13 @@ fn send(cx: &mut Cx<'_>, pa: &Path, m: &SendFile, msg_no: u32) -> Option<Action>
         payload: map(&m.payload),
         translations: map(&m.translations),
         call_timeout_s,
+        template: m.template.as_ref().map(|t| {
+            Box::new(TemplateRef {
+                name: t.name.clone(),
+                title_args: t.title_args.clone(),
+                content_args: t.content_args.clone(),
+            })
+        }),
     })))
 }
 
