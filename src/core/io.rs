@@ -163,6 +163,20 @@ pub enum SettingsQuery {
     Many(Vec<Conversation>),
 }
 
+impl std::fmt::Display for SettingsQuery {
+    /// `app`, `group:g1`, or `[group:g1, user:alice]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingsQuery::App => f.write_str("app"),
+            SettingsQuery::Conversation(c) => write!(f, "{c}"),
+            SettingsQuery::Many(cs) => {
+                let names: Vec<String> = cs.iter().map(ToString::to_string).collect();
+                write!(f, "[{}]", names.join(", "))
+            }
+        }
+    }
+}
+
 /// The most conversations one batch read accepts, after collapsing duplicates (NQ-01, A-16).
 pub const GET_MANY_MAX: usize = 20;
 

@@ -7,16 +7,9 @@ use crate::core::model::Conversation;
 use crate::core::settings::LevelView;
 use crate::core::time::Zone;
 
-/// `app`, `group:g1`, or `[group:g1, user:alice]`.
+/// `app`, `group:g1`, or `[group:g1, user:alice]` (the query's `Display`).
 pub fn query_text(q: &SettingsQuery) -> String {
-    match q {
-        SettingsQuery::App => "app".into(),
-        SettingsQuery::Conversation(c) => c.to_string(),
-        SettingsQuery::Many(cs) => {
-            let names: Vec<String> = cs.iter().map(ToString::to_string).collect();
-            format!("[{}]", names.join(", "))
-        }
-    }
+    q.to_string()
 }
 
 /// `{remind=AT window=22:00-07:00 expiry=2026-03-01T11:00:00+08:00}`, `{}` when

@@ -102,10 +102,7 @@ fn api(req: &ApiRequest) -> String {
             format!("create_group {group} [{}]", members.join(", "))
         }
         ApiRequest::GetSettings { user, query } => {
-            format!(
-                "get_settings {user} {}",
-                crate::outcome::settings::query_text(query)
-            )
+            format!("get_settings {user} {query}")
         }
     }
 }

@@ -452,15 +452,15 @@ fn probe(
     dev: Option<&super::file::DeviceFile>,
     services: &[String],
 ) -> Option<Vendor> {
-    if dev.is_some_and(|d| d.vendor.is_some() || d.cert.is_some()) {
+    let sp = dp.key("services");
+    let conflict = dev.is_some_and(|d| d.vendor.is_some() || d.cert.is_some());
+    if conflict {
         cx.err(
-            &dp.key("services"),
+            &sp,
             "`services` picks the vendor by the profile's probe order; drop `vendor`/`cert`",
             None,
         );
-        return None;
     }
-    let sp = dp.key("services");
     let mut parsed = Vec::new();
     for (i, s) in services.iter().enumerate() {
         match Vendor::parse(s) {
@@ -468,7 +468,7 @@ fn probe(
             None => bad_vendor(cx, &sp.idx(i), s),
         }
     }
-    if parsed.len() != services.len() {
+    if conflict || parsed.len() != services.len() {
         return None;
     }
     cx.profile.pick_vendor(&parsed)

@@ -131,6 +131,15 @@ pub(crate) fn lower_timeline(cx: &mut Cx<'_>, f: &ScenarioFile) -> (Vec<Step>, V
     steps.sort_by_key(|s| (s.at, s.seq));
 
     let last = steps.last().map_or(cx.start, |s| s.at);
+    let reads: Vec<(UserId, SettingsQuery)> = steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Api(ApiRequest::GetSettings { user, query }) => {
+                Some((user.clone(), query.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     let mut expect = Vec::new();
     for (i, e) in &f.expect {
         let p = root.key("expect").idx(*i);
@@ -164,6 +173,7 @@ pub(crate) fn lower_timeline(cx: &mut Cx<'_>, f: &ScenarioFile) -> (Vec<Step>, V
             cx: &mut *cx,
             texts: &texts,
             last,
+            reads: &reads,
         };
         if let Some(kind) = x.kind(&p.key(keys[0]), e) {
             expect.push(Expectation { line, kind });
@@ -631,6 +641,8 @@ struct Ex<'c, 'a> {
     cx: &'c mut Cx<'a>,
     texts: &'c [String],
     last: SimTime,
+    /// The `get_settings` steps: (user, query), for `settings:` expectations.
+    reads: &'c [(UserId, SettingsQuery)],
 }
 
 impl Ex<'_, '_> {
@@ -672,7 +684,7 @@ impl Ex<'_, '_> {
             });
         }
         if let Some(x) = &e.settings {
-            return self.settings(&p.key("settings"), x);
+            return self.settings(p, x);
         }
         self.cx.err(p, "expected a mapping", None);
         None
@@ -692,6 +704,14 @@ impl Ex<'_, '_> {
             Some(a) => self.at(&p.key("at"), a).map(Some),
         };
         let (user, query, at) = (user?, query?, at?);
+        if !self.reads.iter().any(|(u, q)| *u == user && *q == query) {
+            self.cx.err(
+                p,
+                format!("no `get_settings` step reads {user}'s {query}"),
+                Some("a `settings:` expectation checks the answer of a `get_settings` step with the same user and query".into()),
+            );
+            return None;
+        }
         let levels = match (&query, &x.result, &x.listed) {
             (SettingsQuery::Many(_), None, Some(listed)) => {
                 let lp = p.key("listed");
