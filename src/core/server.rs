@@ -49,7 +49,8 @@ struct User {
     inbox: Vec<usize>,
 }
 
-/// The reference server for the easemob family of profiles.
+/// The reference server. Every profile runs through it: differences are knobs
+/// of [`Profile`], read here and in `decide.rs`, never profile names.
 #[derive(Clone, Debug)]
 pub struct Server {
     profile: Profile,
