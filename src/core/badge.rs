@@ -4,7 +4,10 @@
 //! messages pushed to the user since the user last came online on any device
 //! (a message pushed to two devices counts once: the easemob badge is the number
 //! of offline messages, EM-I) and `baseline` is the last value a client reported
-//! (tencent's doBackground, BDG-02; default 0). A login (which syncs) resets both.
+//! (tencent's doBackground, BDG-02; default 0). Under `badge.model: offline_count`
+//! a login (which syncs) resets both (BDG-06); under `unread_base_plus_one`
+//! (tencent, zego) only the app's next report does — the server decides
+//! which, this type only counts.
 //! Suppressed messages do not count unless `badge.counts_suppressed`.
 
 /// Per-user badge state.

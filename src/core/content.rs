@@ -12,25 +12,103 @@
 //!   payload as a JSON object string when it is not empty.
 //! - **badge**: the user's count from `badge.rs` (BDG-06).
 //!
+//! Push templates (CNT-03), created through the API: a message naming a template
+//! that exists (`em_push_template.name`) takes title and body from it, above the
+//! sender's `em_push_title`/`em_push_content`; a template named `default`, once
+//! created, replaces the built-in title/body of messages that name none, below the
+//! sender's overrides. This is the documented order "display attributes < default
+//! template < message extension fields < custom template" (Agora "Set display
+//! content"; Easemob "推送模板的优先级高于调用 API 设置通知栏的推送内容").
+//! Patterns fill `{0}`…`{n}` from the message's `title_args`/`content_args`,
+//! `{$msg}` with the body by kind, `{$fromNickname}` and `{$dynamicFrom}` with the
+//! sender's id (no nicknames are modelled). An index with no argument stays as
+//! written, and a message naming an unknown template gets the other rules [gap].
+//!
 //! Vendor-specific fields (channel id, category, notify id) are left to the
 //! vendor adapters. Nothing here decides *whether* to push.
 
 use super::model::{Conversation, Message, MsgKind, Notification};
 use std::collections::BTreeMap;
 
+/// A push template (CNT-03): title and content patterns.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PushTemplate {
+    /// Title pattern.
+    pub title: String,
+    /// Content pattern.
+    pub content: String,
+}
+
+/// The app's templates by name.
+pub type Templates = BTreeMap<String, PushTemplate>;
+
+/// The name of the template that applies to messages naming none.
+pub const DEFAULT_TEMPLATE: &str = "default";
+
+/// Fills a template pattern (see the module doc).
+fn fill(pattern: &str, args: &[String], msg: &Message, language: Option<&str>) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        let Some(close) = tail.find('}') else {
+            break;
+        };
+        let key = &tail[1..close];
+        let value = match key {
+            "$msg" => Some(kind_body(msg, language)),
+            "$fromNickname" | "$dynamicFrom" => Some(msg.from.as_str()),
+            n => n
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| args.get(i))
+                .map(String::as_str),
+        };
+        out.push_str(value.unwrap_or(&tail[..=close]));
+        rest = &tail[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The notification `msg` produces for recipient user `to`, whose preferred
 /// language is `language`, carrying `badge`.
-pub fn notification(msg: &Message, to: &str, language: Option<&str>, badge: u32) -> Notification {
+pub fn notification(
+    msg: &Message,
+    to: &str,
+    language: Option<&str>,
+    badge: u32,
+    templates: &Templates,
+) -> Notification {
     let group = match &msg.to {
         Conversation::Group(g) | Conversation::ChatRoom(g) => Some(g),
         Conversation::User(_) => None,
     };
-    let title = match (&msg.push_title, group) {
-        (Some(t), _) => t.clone(),
-        (None, Some(g)) => g.clone(),
-        (None, None) => msg.from.clone(),
+    let custom = msg
+        .template
+        .as_ref()
+        .and_then(|r| templates.get(&r.name).map(|t| (t, r)));
+    let default = templates.get(DEFAULT_TEMPLATE);
+    let (title, body) = match custom {
+        Some((t, r)) => (
+            fill(&t.title, &r.title_args, msg, language),
+            fill(&t.content, &r.content_args, msg, language),
+        ),
+        None => {
+            let title = match (&msg.push_title, default, group) {
+                (Some(t), _, _) => t.clone(),
+                (None, Some(d), _) => fill(&d.title, &[], msg, language),
+                (None, None, Some(g)) => g.clone(),
+                (None, None, None) => msg.from.clone(),
+            };
+            let body = match (&msg.push_content, default) {
+                (None, Some(d)) => fill(&d.content, &[], msg, language),
+                _ => body(msg, language).to_string(),
+            };
+            (title, body)
+        }
     };
-    let body = body(msg, language).to_string();
     let mut payload = BTreeMap::new();
     payload.insert("t".to_string(), to.to_string());
     payload.insert("f".to_string(), msg.from.clone());
@@ -75,6 +153,11 @@ pub fn body<'m>(msg: &'m Message, language: Option<&str>) -> &'m str {
     if let Some(c) = &msg.push_content {
         return c;
     }
+    kind_body(msg, language)
+}
+
+/// The body without the sender's override: translation, else by kind.
+fn kind_body<'m>(msg: &'m Message, language: Option<&str>) -> &'m str {
     if let Some(t) = language.and_then(|l| msg.translations.get(l)) {
         return t;
     }
@@ -99,7 +182,7 @@ mod tests {
         body: &str,
         payload: &str,
     ) {
-        let n = notification(msg, "bob", language, 3);
+        let n = notification(msg, "bob", language, 3, &Templates::new());
         let kv: Vec<String> = n.payload.iter().map(|(k, v)| format!("{k}={v}")).collect();
         assert_eq!(
             (n.title.as_str(), n.body.as_str(), kv.join(" ")),
@@ -143,6 +226,62 @@ mod tests {
         m.translations.insert("ja".into(), "こんにちは".into());
         check_content(&m, Some("en"), "alice", "hello", "f=alice m=m1 t=bob");
         check_content(&m, Some("fr"), "alice", "你好", "f=alice m=m1 t=bob");
+    }
+
+    fn templates() -> Templates {
+        let t = |title: &str, content: &str| PushTemplate {
+            title: title.into(),
+            content: content.into(),
+        };
+        Templates::from([
+            (
+                "order".to_string(),
+                t("Order {0}", "{$fromNickname}: {1} ({$msg}) {2}"),
+            ),
+            (
+                DEFAULT_TEMPLATE.to_string(),
+                t("You have a new message", "{$msg}"),
+            ),
+        ])
+    }
+
+    #[test]
+    fn cnt_03_custom_template_fills_args_and_beats_sender_overrides() {
+        let mut m = Message::text(3, "alice", Conversation::User("bob".into()), "hi");
+        m.push_title = Some("ignored".into());
+        m.template = Some(Box::new(crate::core::model::TemplateRef {
+            name: "order".into(),
+            title_args: vec!["#42".into()],
+            content_args: vec!["x".into(), "shipped".into()],
+        }));
+        let n = notification(&m, "bob", None, 1, &templates());
+        assert_eq!(
+            (n.title.as_str(), n.body.as_str()),
+            ("Order #42", "alice: shipped (hi) {2}")
+        );
+    }
+
+    #[test]
+    fn cnt_03_default_template_applies_below_sender_overrides_and_unknown_falls_back() {
+        let mut m = Message::text(4, "alice", Conversation::User("bob".into()), "hi");
+        let n = notification(&m, "bob", None, 1, &templates());
+        assert_eq!(
+            (n.title.as_str(), n.body.as_str()),
+            ("You have a new message", "hi")
+        );
+        m.push_content = Some("override".into());
+        let n = notification(&m, "bob", None, 1, &templates());
+        assert_eq!(
+            (n.title.as_str(), n.body.as_str()),
+            ("You have a new message", "override")
+        );
+        m.template = Some(Box::new(crate::core::model::TemplateRef {
+            name: "nope".into(),
+            title_args: vec![],
+            content_args: vec![],
+        }));
+        let n = notification(&m, "bob", None, 1, &Templates::new());
+        assert_eq!((n.title.as_str(), n.body.as_str()), ("alice", "override"));
     }
 
     #[test]

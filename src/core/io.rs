@@ -4,6 +4,7 @@
 
 use super::model::*;
 use super::profile::Profile;
+use super::settings::LevelView;
 use super::time::Zone;
 use std::collections::BTreeMap;
 
@@ -122,6 +123,24 @@ pub enum ApiRequest {
         /// Language code, `None` clears.
         language: Option<String>,
     },
+    /// Create or replace a push template (CNT-03; Easemob REST
+    /// `POST /{org}/{app}/notification/template`). Named `default`, it applies to
+    /// messages that name no template.
+    SetTemplate {
+        /// Template name.
+        name: String,
+        /// Title pattern.
+        title: String,
+        /// Content pattern.
+        content: String,
+    },
+    /// Read settings (NQ-01..03): the app level, one conversation, or many.
+    GetSettings {
+        /// Whose settings.
+        user: UserId,
+        /// What to read.
+        query: SettingsQuery,
+    },
     /// Create a group.
     CreateGroup {
         /// Group id.
@@ -129,6 +148,49 @@ pub enum ApiRequest {
         /// Members.
         members: Vec<UserId>,
     },
+}
+
+/// What a settings read asks for.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum SettingsQuery {
+    /// The app level: remind type, window, absolute expiry (NQ-03).
+    App,
+    /// One conversation's own settings (empty when it only inherits).
+    Conversation(Conversation),
+    /// The batch read (NQ-01/02): at most [`GET_MANY_MAX`] distinct
+    /// conversations; the answer omits those that only inherit or whose own
+    /// settings have all expired.
+    Many(Vec<Conversation>),
+}
+
+impl std::fmt::Display for SettingsQuery {
+    /// `app`, `group:g1`, or `[group:g1, user:alice]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingsQuery::App => f.write_str("app"),
+            SettingsQuery::Conversation(c) => write!(f, "{c}"),
+            SettingsQuery::Many(cs) => {
+                let names: Vec<String> = cs.iter().map(ToString::to_string).collect();
+                write!(f, "[{}]", names.join(", "))
+            }
+        }
+    }
+}
+
+/// The most conversations one batch read accepts, after collapsing duplicates (NQ-01, A-16).
+pub const GET_MANY_MAX: usize = 20;
+
+/// The answer to [`ApiRequest::GetSettings`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SettingsRead {
+    /// Whose settings.
+    pub user: UserId,
+    /// The query, as asked (duplicates collapsed for `Many`).
+    pub query: SettingsQuery,
+    /// The levels returned: `(None, app)` for the app query, `(Some(c), level)`
+    /// otherwise; for `Many` only the conversations the answer lists, in
+    /// conversation order.
+    pub levels: Vec<(Option<Conversation>, LevelView)>,
 }
 
 /// Vendor outcome for a push job, as the pipeline shell classified it.
@@ -266,6 +328,8 @@ pub enum Output {
         /// What changed, e.g. `app DND window 22:00-07:00`.
         what: String,
     },
+    /// The answer to a settings read (NQ-01..03).
+    Settings(SettingsRead),
     /// A well-formed request the service refuses (DNDW-01, DNDD-01, TOK-02/03).
     Rejected {
         /// RULES.md id.

@@ -273,6 +273,24 @@ pub struct Message {
     pub payload: BTreeMap<String, String>,
     /// Translations by language code (CNT-05).
     pub translations: BTreeMap<String, String>,
+    /// A call invite's timeout in seconds (MSG-04, DLV-05): the invitation reaches
+    /// a device that logs in only while `send time + timeout` has not passed.
+    /// `None` for other kinds (and for an invite that never ends).
+    pub call_timeout_s: Option<u32>,
+    /// `em_push_template` (CNT-03): a template by name and its arguments
+    /// (boxed: rare, and `Message` travels by value through every `Input`).
+    pub template: Option<Box<TemplateRef>>,
+}
+
+/// A message's choice of push template (CNT-03, `em_push_template`).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct TemplateRef {
+    /// Template name.
+    pub name: String,
+    /// Fills `{0}`… of the title pattern.
+    pub title_args: Vec<String>,
+    /// Fills `{0}`… of the content pattern.
+    pub content_args: Vec<String>,
 }
 
 impl Message {
@@ -292,6 +310,8 @@ impl Message {
             desc: None,
             payload: BTreeMap::new(),
             translations: BTreeMap::new(),
+            call_timeout_s: None,
+            template: None,
         }
     }
 }

@@ -1,5 +1,11 @@
 //! Semantics profiles: RULES.md §12 knobs as data. A scenario picks a profile by
 //! name and may override single knobs. Knob names are §12's dotted names.
+//!
+//! This file is the one place where the presets live: [`Profile::easemob`] (the
+//! reference), [`Profile::easemob_native`], [`Profile::tencent`] and
+//! [`Profile::zego`]. Every value that RULES.md §12 marks `[gap]` for a profile
+//! takes the reference value and says so in a comment; the decision code only
+//! reads knobs and never asks for a profile's name.
 
 use super::model::Vendor;
 
@@ -77,8 +83,19 @@ impl DurationUnit {
 pub enum BadgeModel {
     /// Pushes sent since the user last came online (BDG-01, BDG-06).
     OfflineCount,
-    /// Baseline given at doBackground, +1 per push (BDG-02).
+    /// Baseline given at doBackground, +1 per push (BDG-02). Only a client report
+    /// resets it: a login does not (A-06, "reset by the app").
     UnreadBasePlusOne,
+}
+
+/// Which zone a user's DND window is read in (`settings.timezone`, A-01, D-20).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TimezoneSource {
+    /// The user's own zone, else the app's (A-01, the reference).
+    User,
+    /// Always the app's zone: users' zones are ignored (a service that keeps one
+    /// server zone, like tencent's REST examples in Beijing time).
+    App,
 }
 
 /// A semantics profile: every RULES.md §12 knob the reference implements.
@@ -126,7 +143,10 @@ pub struct Profile {
     pub badge_model: BadgeModel,
     /// `badge.counts_suppressed`.
     pub badge_counts_suppressed: bool,
-    /// `vendor.order` (VND-02, VND-03).
+    /// `settings.timezone` (A-01, D-20).
+    pub timezone: TimezoneSource,
+    /// `vendor.order` (VND-02, VND-03): the SDK's probe order; a device that
+    /// declares the push services it supports binds with the first one here.
     pub vendor_order: Vec<Vendor>,
 }
 
@@ -155,6 +175,7 @@ impl Profile {
             force_bypasses_remind_type: true,
             badge_model: BadgeModel::OfflineCount,
             badge_counts_suppressed: false,
+            timezone: TimezoneSource::User,
             vendor_order: vec![
                 Vendor::Fcm,
                 Vendor::Xiaomi,
@@ -177,25 +198,28 @@ impl Profile {
         }
     }
 
-    /// `tencent` (Tencent IM, RULES.md §12 column "tencent"). Where §12 has a
-    /// gap the reference value stays and is not asserted by tencent scenarios.
-    /// - doBackground pushes despite a live connection, with the client's badge
-    ///   as baseline (D-02, BDG-02, PRS-05); heartbeat timeout 400 s (PRS-08);
-    /// - every device decides for itself (`per_device`, D-03);
-    /// - logout always stops push (D-06); durations in seconds (D-12);
-    /// - custom messages need a `desc` (D-15, MSG-05);
-    /// - badge = client baseline + 1 per push (D-13);
-    /// - vendor probe order Xiaomi, Huawei, Meizu, vivo, OPPO, FCM (VND-03; Honor,
-    ///   absent from the demo, last).
+    /// `tencent` (Tencent IM), RULES.md §12's tencent column.
+    ///
+    /// Documented differences from the reference: doBackground makes a live
+    /// connection pushable (PRS-04, D-02) and its unread count seeds the badge
+    /// (BDG-02, D-13); heartbeat every 2 min, offline after 400 s (TC-ST, PRS-07);
+    /// logout always stops push (TC-AND, D-06); durations in seconds (TC-HDR,
+    /// D-12); custom messages need `desc` (MSG-05, D-15); the probe order puts FCM
+    /// last (VND-03, D-14). `dnd_blocks_mentions: false` models the
+    /// `RECEIVE_NOT_NOTIFY_MESSAGE_EXCEPT_AT` option (DNDX-04, D-09, E-20).
+    /// `multi.policy: per_device` is RULES' [infer]. [gap] (reference values):
+    /// device limit and kick scope, token uniqueness, invalid-token removal,
+    /// chat-room push, counting suppressed messages.
     pub fn tencent() -> Profile {
         Profile {
             name: "tencent".into(),
             do_background_push: true,
             heartbeat_timeout_s: 400,
+            heartbeat_interval_s: 120,
             multi_policy: MultiPolicy::PerDevice,
-            logout_unbind_default: true,
             logout_always_unbinds: true,
             duration_unit: DurationUnit::S,
+            dnd_blocks_mentions: false,
             custom_requires_desc: true,
             badge_model: BadgeModel::UnreadBasePlusOne,
             vendor_order: vec![
@@ -205,26 +229,28 @@ impl Profile {
                 Vendor::Vivo,
                 Vendor::Oppo,
                 Vendor::Fcm,
-                Vendor::Honor,
             ],
             ..Profile::easemob()
         }
     }
 
-    /// `zego` (ZEGO ZIM, RULES.md §12 column "zego", seed 003). Single-login
-    /// mode: one device per platform, a new login kicks the others (MDV-03/04
-    /// with `kick_scope: all`); logout always unbinds; chat rooms not pushed.
-    /// ZIM's per-platform online rule and its client-reported badge are not
-    /// modelled yet (see scenarios/coverage-gaps.txt): the reference values
-    /// stay for those knobs.
+    /// `zego` (ZEGO ZIM), RULES.md §12's zego column.
+    ///
+    /// Documented differences: single-device login by default, a new login kicks
+    /// the current one whatever its platform (ZG-MD, MDV-03/04, D-21/D-22);
+    /// logout clears the PushID (SEED-003, TOK-06, D-06); the badge is the
+    /// client's `setBadge` value plus the sender's increment, modelled as +1 per
+    /// push (ZG-BDG, BDG-04, D-13); chat rooms are not pushed (MSG-03). [gap]
+    /// (reference values): heartbeat timeout, the platform rule of `multi.policy`
+    /// (moot with one device), mentions vs DND, the probe order (ZPNs routes by
+    /// device brand; no order is documented).
     pub fn zego() -> Profile {
         Profile {
             name: "zego".into(),
             max_per_platform: 1,
             kick_scope: KickScope::All,
-            logout_unbind_default: true,
             logout_always_unbinds: true,
-            push_chatroom: false,
+            badge_model: BadgeModel::UnreadBasePlusOne,
             ..Profile::easemob()
         }
     }
@@ -242,4 +268,58 @@ impl Profile {
 
     /// Names accepted by [`Profile::by_name`].
     pub const NAMES: &'static [&'static str] = &["easemob", "easemob-native", "tencent", "zego"];
+
+    /// The first vendor of [`Profile::vendor_order`] among `services` (VND-02/03):
+    /// the channel an SDK that supports `services` registers with.
+    pub fn pick_vendor(&self, services: &[Vendor]) -> Option<Vendor> {
+        self.vendor_order
+            .iter()
+            .copied()
+            .find(|v| services.contains(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vnd_02_vnd_03_d_14_probe_order_fcm_first_vs_last() {
+        let services = [Vendor::Huawei, Vendor::Fcm, Vendor::Oppo];
+        assert_eq!(Profile::easemob().pick_vendor(&services), Some(Vendor::Fcm));
+        assert_eq!(
+            Profile::tencent().pick_vendor(&services),
+            Some(Vendor::Huawei)
+        );
+        // D-14: OPPO before vivo for easemob, vivo before OPPO for tencent.
+        let ov = [Vendor::Oppo, Vendor::Vivo];
+        assert_eq!(Profile::easemob().pick_vendor(&ov), Some(Vendor::Oppo));
+        assert_eq!(Profile::tencent().pick_vendor(&ov), Some(Vendor::Vivo));
+        // Honor is not in tencent's documented order: no channel.
+        assert_eq!(Profile::tencent().pick_vendor(&[Vendor::Honor]), None);
+    }
+
+    #[test]
+    fn every_name_resolves_to_a_profile_of_that_name() {
+        for name in Profile::NAMES {
+            assert_eq!(Profile::by_name(name).unwrap().name, *name);
+        }
+        assert!(Profile::by_name("reference").is_none());
+    }
+
+    #[test]
+    fn presets_differ_where_rules_12_says_they_do() {
+        let (e, t, z) = (Profile::easemob(), Profile::tencent(), Profile::zego());
+        assert!(!e.do_background_push && t.do_background_push); // D-02
+        assert!(!e.logout_always_unbinds && t.logout_always_unbinds && z.logout_always_unbinds); // D-06
+        assert!(e.dnd_blocks_mentions && !t.dnd_blocks_mentions); // D-09
+        assert_eq!(
+            (e.duration_unit, t.duration_unit),
+            (DurationUnit::Ms, DurationUnit::S)
+        ); // D-12
+        assert_eq!(t.badge_model, BadgeModel::UnreadBasePlusOne); // D-13
+        assert!(!e.custom_requires_desc && t.custom_requires_desc); // D-15
+        assert_eq!((t.heartbeat_timeout_s, t.heartbeat_interval_s), (400, 120)); // PRS-07
+        assert_eq!((z.max_per_platform, z.kick_scope), (1, KickScope::All)); // D-21, D-22
+    }
 }

@@ -14,14 +14,17 @@
 //! never a push. Only devices that have ever logged in are known.
 
 use super::badge::Badge;
-use super::content::notification;
+use super::content::{notification, PushTemplate, Templates};
 use super::decide::{decide, mentions, Recipient, Ruling, Why};
 use super::io::{
-    ApiRequest, Decision, Input, Output, PushFeedback, PushJob, ServerConfig, Suppression, Verdict,
+    ApiRequest, Decision, Input, Output, PushFeedback, PushJob, ServerConfig, SettingsQuery,
+    SettingsRead, Suppression, Verdict, GET_MANY_MAX,
 };
-use super::model::{AppState, Conversation, DeviceKey, Message, MsgId, Platform, UserId, Vendor};
+use super::model::{
+    AppState, Conversation, DeviceKey, Message, MsgId, MsgKind, Platform, UserId, Vendor,
+};
 use super::presence::{kick_victims, Binding, Device, Session};
-use super::profile::{Profile, WindowScope};
+use super::profile::{BadgeModel, Profile, TimezoneSource, WindowScope};
 use super::settings::{duration_expiry, parse_window_arg, unit_name, Level, Settings};
 use super::time::{SimTime, Zone};
 use std::collections::BTreeMap;
@@ -46,7 +49,8 @@ struct User {
     inbox: Vec<usize>,
 }
 
-/// The reference server for the easemob family of profiles.
+/// The reference server. Every profile runs through it: differences are knobs
+/// of [`Profile`], read here and in `decide.rs`, never profile names.
 #[derive(Clone, Debug)]
 pub struct Server {
     profile: Profile,
@@ -60,6 +64,10 @@ pub struct Server {
     store: Vec<Vec<Message>>,
     /// Messages ever stored.
     n_stored: usize,
+    /// Push templates by name (CNT-03).
+    templates: Templates,
+    /// Store index of a call invite with a timeout → when the invite ends (MSG-04, DLV-05).
+    call_ends: BTreeMap<usize, SimTime>,
     /// Job id − 1 → (device index, binding generation), for vendor feedback (TOK-08).
     jobs: Vec<(usize, u32)>,
     next_login_seq: u64,
@@ -94,6 +102,8 @@ impl Server {
             device_ix: BTreeMap::new(),
             store: Vec::new(),
             n_stored: 0,
+            call_ends: BTreeMap::new(),
+            templates: Templates::new(),
             jobs: Vec::new(),
             next_login_seq: 1,
             next_generation: 1,
@@ -128,7 +138,7 @@ impl Server {
                 device,
                 platform,
                 last_seen,
-            } => self.login(device, platform, last_seen),
+            } => self.login(device, platform, last_seen, now),
             Input::Logout { device, unbind } => self.logout(device, unbind),
             Input::ConnectionLost { device } => {
                 if let Some(&i) = self.device_ix.get(&device) {
@@ -159,6 +169,7 @@ impl Server {
         key: DeviceKey,
         platform: Platform,
         last_seen: Option<MsgId>,
+        now: SimTime,
     ) -> Vec<Output> {
         if !self.users.get(&key.user).is_some_and(|u| u.registered) {
             let reason = format!("unknown user {}", key.user);
@@ -212,10 +223,15 @@ impl Server {
         d.app_state = AppState::Foreground;
         d.platform = platform;
         let user = self.users.get_mut(&key.user).expect("registered user");
-        user.badge.reset_on_login(); // BDG-06
+        if self.profile.badge_model == BadgeModel::OfflineCount {
+            user.badge.reset_on_login(); // BDG-06; tencent/zego: only the app resets
+        }
+        let call_ends = &self.call_ends;
         let msgs = user
             .inbox
             .iter()
+            // DLV-05: an ended call invite is no longer delivered.
+            .filter(|m| call_ends.get(m).is_none_or(|&end| now < end))
             .map(|&m| &self.store[m / STORE_CHUNK][m % STORE_CHUNK])
             .filter(|m| last_seen.is_none_or(|seen| m.id > seen))
             .cloned()
@@ -397,6 +413,22 @@ impl Server {
                 self.users.entry(user).or_default().settings.language = language;
                 vec![Output::Accepted { what }]
             }
+            ApiRequest::SetTemplate {
+                name,
+                title,
+                content,
+            } => {
+                if name.trim().is_empty() {
+                    return vec![Output::Rejected {
+                        rule: "CNT-03",
+                        reason: "a template needs a name".into(),
+                    }];
+                }
+                let what = format!("push template {name:?}");
+                self.templates.insert(name, PushTemplate { title, content });
+                vec![Output::Accepted { what }]
+            }
+            ApiRequest::GetSettings { user, query } => self.get_settings(user, query, now),
             ApiRequest::CreateGroup { group, members } => {
                 let what = format!("group {group} with {} members", members.len());
                 self.groups.insert(group, members);
@@ -470,11 +502,53 @@ impl Server {
         }]
     }
 
+    /// NQ-01..03: read the app level, one conversation, or up to 20 (A-16:
+    /// duplicates collapse first; more than 20 rejects the whole call).
+    fn get_settings(&self, user: UserId, query: SettingsQuery, now: SimTime) -> Vec<Output> {
+        let empty = Settings::default();
+        let settings = self.users.get(&user).map_or(&empty, |u| &u.settings);
+        let conv_view =
+            |c: &Conversation| settings.conv(c).map(|l| l.view(now)).unwrap_or_default();
+        let (query, levels) = match query {
+            SettingsQuery::App => (SettingsQuery::App, vec![(None, settings.app.view(now))]),
+            SettingsQuery::Conversation(c) => {
+                let v = conv_view(&c);
+                (SettingsQuery::Conversation(c.clone()), vec![(Some(c), v)])
+            }
+            SettingsQuery::Many(mut convs) => {
+                convs.sort();
+                convs.dedup();
+                if convs.len() > GET_MANY_MAX {
+                    return vec![Output::Rejected {
+                        rule: "NQ-01",
+                        reason: format!(
+                            "{} conversations in one batch read; at most {GET_MANY_MAX}",
+                            convs.len()
+                        ),
+                    }];
+                }
+                let levels = convs
+                    .iter()
+                    .map(|c| (Some(c.clone()), conv_view(c)))
+                    .filter(|(_, v)| !v.is_empty()) // NQ-02
+                    .collect();
+                (SettingsQuery::Many(convs), levels)
+            }
+        };
+        vec![Output::Settings(SettingsRead {
+            user,
+            query,
+            levels,
+        })]
+    }
+
+    /// The zone `user`'s wall-clock settings are read in (A-01, `settings.timezone`).
     fn zone_of(&self, user: &str) -> Zone {
-        self.users
-            .get(user)
-            .and_then(|u| u.zone)
-            .unwrap_or(self.app_zone)
+        let own = match self.profile.timezone {
+            TimezoneSource::User => self.users.get(user).and_then(|u| u.zone),
+            TimezoneSource::App => None,
+        };
+        own.unwrap_or(self.app_zone)
     }
 
     /// MSG-01/02, DLV-01, DNDX-05 per device, BDG-06.
@@ -502,7 +576,7 @@ impl Server {
             let Some(user) = self.users.get(name) else {
                 continue;
             };
-            let zone = user.zone.unwrap_or(self.app_zone);
+            let zone = self.zone_of(name);
             let conv_level = if user.settings.convs.is_empty() {
                 None
             } else {
@@ -580,7 +654,13 @@ impl Server {
                             vendor: b.vendor,
                             cert: b.cert.clone(),
                             token: b.token.clone(),
-                            notification: notification(&msg, name, language, badge),
+                            notification: notification(
+                                &msg,
+                                name,
+                                language,
+                                badge,
+                                &self.templates,
+                            ),
                         };
                         let verdict = Verdict::Push {
                             job: id,
@@ -621,6 +701,10 @@ impl Server {
         self.rulings = rulings;
         drop(names);
         if stored {
+            if let (MsgKind::CallInvite, Some(s)) = (msg.kind, msg.call_timeout_s) {
+                self.call_ends
+                    .insert(store_ix, now.plus_ms(i64::from(s) * 1000));
+            }
             if self.n_stored % STORE_CHUNK == 0 {
                 self.store.push(Vec::with_capacity(STORE_CHUNK));
             }

@@ -139,6 +139,37 @@ impl Level {
     }
 }
 
+/// What a settings read returns for one level (NQ-03): the remind type, the
+/// window and the **absolute** expiry of the duration, each only when set and,
+/// for the expiry, still in the future (A-04: an expired duration reads as absent).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct LevelView {
+    /// Remind type, if set at this level.
+    pub remind: Option<RemindType>,
+    /// Window, if set at this level.
+    pub window: Option<DndWindow>,
+    /// Expiry of an active duration.
+    pub expiry: Option<SimTime>,
+}
+
+impl LevelView {
+    /// Whether the level returns nothing (NQ-02 omits such conversations).
+    pub fn is_empty(&self) -> bool {
+        *self == LevelView::default()
+    }
+}
+
+impl Level {
+    /// The level as a read at `now` shows it (NQ-03, A-04).
+    pub fn view(&self, now: SimTime) -> LevelView {
+        LevelView {
+            remind: self.remind,
+            window: self.window,
+            expiry: self.until.filter(|_| self.duration_active(now)),
+        }
+    }
+}
+
 /// All notification settings of one user (server-side, shared by all devices, NQ-04).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Settings {
@@ -321,6 +352,23 @@ mod tests {
         assert!(level.duration_active(set.plus_ms(7_199_999)));
         assert!(!level.duration_active(set.plus_ms(7_200_000)));
         assert!(!level.duration_active(set.plus_ms(30 * 24 * 3_600_000)));
+    }
+
+    #[test]
+    fn nq_03_a_04_view_shows_absolute_expiry_until_it_passes() {
+        let set = SimTime(10 * 3_600_000);
+        let level = Level {
+            remind: Some(RemindType::At),
+            until: duration_expiry(3_600_000, DurationUnit::Ms, set).unwrap(),
+            ..Level::default()
+        };
+        let expiry = Some(set.plus_ms(3_600_000));
+        assert_eq!(level.view(set.plus_ms(1_800_000)).expiry, expiry);
+        assert_eq!(level.view(set).expiry, expiry, "absolute, not remaining");
+        let after = level.view(set.plus_ms(3_600_000));
+        assert_eq!(after.expiry, None);
+        assert_eq!(after.remind, Some(RemindType::At));
+        assert!(Level::default().view(set).is_empty());
     }
 
     #[test]

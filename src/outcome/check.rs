@@ -2,6 +2,8 @@
 //! against an outcome. Each mismatch says what was expected and what happened.
 
 use super::summarize::{Outcome, PushRecord};
+use crate::core::model::Conversation;
+use crate::core::settings::LevelView;
 use crate::core::time::SimTime;
 use crate::scenario::plan::{ExpectKind, Plan, PushFilter};
 
@@ -67,6 +69,26 @@ fn list(plan: &Plan, pushes: &[&PushRecord]) -> String {
 
 fn fmt(plan: &Plan, t: SimTime) -> String {
     plan.display_zone.format(t)
+}
+
+/// Whether a read's levels are the expected ones: remind type and window exactly,
+/// the expiry within the same second as written (the server stamps the set time
+/// when the request arrives, a few network ticks after the step).
+fn same_levels(
+    got: &[(Option<Conversation>, LevelView)],
+    want: &[(Option<Conversation>, LevelView)],
+) -> bool {
+    got.len() == want.len()
+        && got.iter().zip(want).all(|((gc, g), (wc, w))| {
+            gc == wc
+                && g.remind == w.remind
+                && g.window == w.window
+                && match (g.expiry, w.expiry) {
+                    (None, None) => true,
+                    (Some(g), Some(w)) => g >= w && g < w.plus_ms(1000),
+                    _ => false,
+                }
+        })
 }
 
 /// All mismatches of `plan`'s expectations in `o`; empty means the scenario passed.
@@ -192,6 +214,40 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                             list(plan, &failed)
                         },
                     ));
+                }
+            }
+            ExpectKind::Settings {
+                user,
+                query,
+                at,
+                levels,
+            } => {
+                use super::settings::{levels_text, query_text};
+                let z = &plan.display_zone;
+                let read = o.settings_reads.iter().rfind(|(t, _, r)| {
+                    r.user == *user
+                        && r.query == *query
+                        && at.is_none_or(|a| *t >= a && *t < a.plus_ms(1000))
+                });
+                let mut want = format!(
+                    "settings of {user} {}: {}",
+                    query_text(query),
+                    levels_text(query, levels, z)
+                );
+                if let Some(a) = at {
+                    want.push_str(&format!(" (read at {})", fmt(plan, *a)));
+                }
+                match read {
+                    None => out.push(fail(want, "no such settings read".into())),
+                    Some((t, _, r)) if !same_levels(&r.levels, levels) => out.push(fail(
+                        want,
+                        format!(
+                            "read at {}: {}",
+                            fmt(plan, *t),
+                            levels_text(&r.query, &r.levels, z)
+                        ),
+                    )),
+                    Some(_) => {}
                 }
             }
             ExpectKind::Delivered { device, text } => {

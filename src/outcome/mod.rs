@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod render;
+pub mod settings;
 pub mod summarize;
 
 pub use check::{check, Mismatch};

@@ -55,7 +55,7 @@ fn verdict(v: &TraceVerdict) -> String {
 }
 
 /// One line for one event.
-fn line(o: &Outcome, e: &Event) -> String {
+fn line(o: &Outcome, e: &Event, zone: &crate::core::time::Zone) -> String {
     match e {
         Event::Step { seq, line, what } => format!("step {seq} (line {line}): {what}"),
         Event::LoggedIn { device } => format!("{device} logged in"),
@@ -123,6 +123,7 @@ fn line(o: &Outcome, e: &Event) -> String {
         } => format!("unbind {device} [{rule}] {reason}"),
         Event::Accepted { seq, what } => format!("step {seq} accepted: {what}"),
         Event::Rejected { seq, rule, reason } => format!("step {seq} rejected [{rule}] {reason}"),
+        Event::Settings { seq, read } => super::settings::read_text(*seq, read, zone),
         Event::HarnessError { what } => format!("HARNESS ERROR: {what}"),
         Event::BudgetExhausted { what } => format!("BUDGET EXHAUSTED: {what}"),
     }
@@ -137,7 +138,7 @@ pub fn render(plan: &Plan, o: &Outcome) -> String {
     let _ = writeln!(s, "profile: {}", plan.server.profile.name);
     let _ = writeln!(s, "timeline:");
     for e in &o.trace {
-        let _ = writeln!(s, "  - {} {}", q(&z.format(e.at)), q(&line(o, &e.event)));
+        let _ = writeln!(s, "  - {} {}", q(&z.format(e.at)), q(&line(o, &e.event, z)));
     }
     let _ = writeln!(s, "pushes:");
     if o.pushes.is_empty() {

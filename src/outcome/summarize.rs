@@ -66,6 +66,8 @@ pub struct Outcome {
     pub decisions: Vec<DecisionRecord>,
     /// Messages each device received (online or by sync).
     pub received: BTreeMap<DeviceKey, Vec<(SimTime, MsgId, String)>>,
+    /// Settings reads (NQ-01..03): (time, step index, answer), in time order.
+    pub settings_reads: Vec<(SimTime, u32, crate::core::io::SettingsRead)>,
     /// Rejections by step index: (rule, reason).
     pub rejections: BTreeMap<u32, (String, String)>,
     /// Harness errors and exhausted budgets.
@@ -95,6 +97,7 @@ pub fn summarize(plan: &Plan, trace: Vec<TraceEntry>) -> Outcome {
         pushes: Vec::new(),
         decisions: Vec::new(),
         received: BTreeMap::new(),
+        settings_reads: Vec::new(),
         rejections: BTreeMap::new(),
         problems: Vec::new(),
     };
@@ -141,6 +144,7 @@ pub fn summarize(plan: &Plan, trace: Vec<TraceEntry>) -> Outcome {
             Event::Rejected { seq, rule, reason } => {
                 out.rejections.insert(*seq, (rule.clone(), reason.clone()));
             }
+            Event::Settings { seq, read } => out.settings_reads.push((e.at, *seq, read.clone())),
             Event::HarnessError { what } => out.problems.push(format!("harness error: {what}")),
             Event::BudgetExhausted { what } => {
                 out.problems.push(format!("budget exhausted: {what}"))

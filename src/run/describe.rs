@@ -70,6 +70,12 @@ fn api(req: &ApiRequest) -> String {
             if m.silent {
                 s.push_str(" silent");
             }
+            if let Some(t) = &m.template {
+                s.push_str(&format!(" template {:?}", t.name));
+            }
+            if let Some(t) = m.call_timeout_s {
+                s.push_str(&format!(" timeout {t}s"));
+            }
             s
         }
         ApiRequest::SetRemind {
@@ -97,11 +103,19 @@ fn api(req: &ApiRequest) -> String {
             }
             s
         }
+        ApiRequest::SetTemplate {
+            name,
+            title,
+            content,
+        } => format!("create_template {name:?} title={title:?} content={content:?}"),
         ApiRequest::SetLanguage { user, language } => {
             format!("set_language {user} {}", language.as_deref().unwrap_or("-"))
         }
         ApiRequest::CreateGroup { group, members } => {
             format!("create_group {group} [{}]", members.join(", "))
+        }
+        ApiRequest::GetSettings { user, query } => {
+            format!("get_settings {user} {query}")
         }
     }
 }

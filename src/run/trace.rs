@@ -181,6 +181,13 @@ pub enum Event {
         /// What changed.
         what: String,
     },
+    /// The answer to a settings read made by a step (NQ-01..03).
+    Settings {
+        /// Step index.
+        seq: u32,
+        /// The answer.
+        read: crate::core::io::SettingsRead,
+    },
     /// The server refused a request made by a step.
     Rejected {
         /// Step index.

@@ -41,6 +41,8 @@ pub(crate) const ACTION_KEYS: &[&str] = &[
     "send",
     "invalidate_token",
     "vendor_fault",
+    "get_settings",
+    "create_template",
     "wait",
 ];
 
@@ -52,6 +54,7 @@ pub(crate) const EXPECT_KEYS: &[&str] = &[
     "badge",
     "delivered",
     "vendor_error",
+    "settings",
 ];
 
 /// A mapping with arbitrary string keys, in file order.
@@ -269,6 +272,10 @@ pub(crate) struct DeviceFile {
     pub(crate) token: Option<String>,
     /// Whether the SDK uploads the token after every login; default true.
     pub(crate) auto_bind: Option<bool>,
+    /// Push services the device supports (`[fcm, xiaomi, huawei]`); the SDK
+    /// binds with the first of them in the profile's `vendor.order`
+    /// (VND-02/03). Excludes `vendor` and `cert`.
+    pub(crate) services: Option<Vec<String>>,
 }
 
 /// `groups.NAME`: a member list or `{members: [...]}`.
@@ -502,6 +509,51 @@ pub(crate) struct SendFile {
     /// Translations by language code (CNT-05).
     #[serde(default)]
     pub(crate) translations: Entries<String>,
+    /// Call invite timeout in seconds (MSG-04, DLV-05); only with
+    /// `kind: call_invite`, default 90 (ZEGO's `callInvite` default).
+    pub(crate) timeout_s: Option<u32>,
+    /// `em_push_template` (CNT-03): a template created by `create_template`.
+    pub(crate) template: Option<TemplateRefFile>,
+}
+
+/// `send.template:` — `{name, title_args?, content_args?}`.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TemplateRefFile {
+    /// Template name.
+    pub(crate) name: String,
+    /// Fills `{0}`… of the title pattern.
+    #[serde(default)]
+    pub(crate) title_args: Vec<String>,
+    /// Fills `{0}`… of the content pattern.
+    #[serde(default)]
+    pub(crate) content_args: Vec<String>,
+}
+
+/// `create_template:` — a push template (CNT-03); `default` applies to messages
+/// that name none.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateTemplateFile {
+    /// Template name.
+    pub(crate) name: String,
+    /// Title pattern: text with `{0}`…, `{$msg}`, `{$fromNickname}`, `{$dynamicFrom}`.
+    pub(crate) title: String,
+    /// Content pattern, same placeholders.
+    pub(crate) content: String,
+}
+
+/// `get_settings:` — a settings read (NQ-01..03): the app level (neither
+/// `conversation` nor `conversations`), one conversation, or a batch.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GetSettingsFile {
+    /// Whose settings.
+    pub(crate) user: String,
+    /// One conversation.
+    pub(crate) conversation: Option<ConvFile>,
+    /// A batch read (at most 20 distinct; more is rejected at run time, NQ-01).
+    pub(crate) conversations: Option<Vec<ConvFile>>,
 }
 
 /// `invalidate_token: {device}` or `{vendor, token}` — the mock vendor answers
@@ -598,6 +650,8 @@ pub(crate) struct StepFile {
     pub(crate) invalidate_token: Option<InvalidateFile>,
     /// Make a mock vendor misbehave (see the `vendor_fault` table in README.md).
     pub(crate) vendor_fault: Option<VendorFaultFile>,
+    pub(crate) get_settings: Option<GetSettingsFile>,
+    pub(crate) create_template: Option<CreateTemplateFile>,
     /// `wait: true` only advances time.
     pub(crate) wait: Option<bool>,
 }
@@ -691,6 +745,52 @@ pub(crate) struct DeliveredFile {
     pub(crate) text: String,
 }
 
+/// One level of a settings answer: each key absent means "not set" (or, for
+/// `expiry`, no active duration).
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LevelFile {
+    /// `ALL` | `AT` | `NONE`.
+    pub(crate) remind: Option<String>,
+    /// `HH:MM-HH:MM`.
+    pub(crate) window: Option<String>,
+    /// The absolute expiry, an expectation time (clock, `+…` or RFC 3339).
+    pub(crate) expiry: Option<String>,
+}
+
+/// One conversation a batch read lists.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListedFile {
+    /// The conversation.
+    pub(crate) conversation: ConvFile,
+    /// `ALL` | `AT` | `NONE`.
+    pub(crate) remind: Option<String>,
+    /// `HH:MM-HH:MM`.
+    pub(crate) window: Option<String>,
+    /// The absolute expiry.
+    pub(crate) expiry: Option<String>,
+}
+
+/// `settings:` — the answer of a `get_settings` step with the same user and
+/// query (the last one, or the one at `at`) is exactly this.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SettingsExpectFile {
+    /// Whose settings.
+    pub(crate) user: String,
+    /// The query's conversation (one-conversation read).
+    pub(crate) conversation: Option<ConvFile>,
+    /// The query's conversations (batch read).
+    pub(crate) conversations: Option<Vec<ConvFile>>,
+    /// When the read happened (matched within the same second).
+    pub(crate) at: Option<String>,
+    /// The answer of an app or one-conversation read.
+    pub(crate) result: Option<LevelFile>,
+    /// The conversations a batch read lists (NQ-02: inherited and expired ones are omitted).
+    pub(crate) listed: Option<Vec<ListedFile>>,
+}
+
 /// One entry of `expect:`: exactly one kind.
 #[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
@@ -708,6 +808,7 @@ pub(crate) struct ExpectFile {
     pub(crate) badge: Option<BadgeFile>,
     /// The device received the message online or by sync.
     pub(crate) delivered: Option<DeliveredFile>,
+    pub(crate) settings: Option<SettingsExpectFile>,
 }
 
 /// A pushsim scenario: users, devices, settings and a timeline of steps,

@@ -28,6 +28,7 @@ pub(crate) const KNOBS: &[(&str, &str)] = &[
     ("msg.force_bypasses_remind_type", "true | false"),
     ("badge.model", "offline_count | unread_base_plus_one"),
     ("badge.counts_suppressed", "true | false"),
+    ("settings.timezone", "user | app"),
     (
         "vendor.order",
         "a list of vendors, e.g. [fcm, xiaomi, huawei, meizu, oppo, vivo, honor]",
@@ -39,7 +40,6 @@ pub(crate) const NOT_IMPLEMENTED: &[&str] = &[
     "presence.push_online_ttl_days",
     "multi.targets",
     "settings.precedence",
-    "settings.timezone",
 ];
 
 /// Parses `multi.policy` / `app.multi_device_push` values.
@@ -152,6 +152,13 @@ pub(crate) fn apply(
             }
         }
         "badge.counts_suppressed" => p.badge_counts_suppressed = b()?,
+        "settings.timezone" => {
+            p.timezone = match s()? {
+                "user" => TimezoneSource::User,
+                "app" => TimezoneSource::App,
+                _ => return Err(bad()),
+            }
+        }
         "vendor.order" => {
             let Value::Seq(items) = value else {
                 return Err(bad());

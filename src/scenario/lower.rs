@@ -346,6 +346,10 @@ pub(crate) fn lower(
                 }
                 v
             });
+            let vendor = match dev.and_then(|d| d.services.as_ref()) {
+                None => vendor,
+                Some(services) => probe(&mut cx, &dp, dev, services),
+            };
             let cert = device_cert(
                 &mut cx,
                 &dp,
@@ -461,6 +465,37 @@ fn zone(cx: &mut Cx<'_>, p: &Path, text: &str) -> Option<Zone> {
         );
     }
     z
+}
+
+/// VND-02/03: the vendor an SDK supporting `services` registers with — the
+/// first of them in the profile's `vendor.order`; `None` when none is (the SDK
+/// keeps its long connection and binds nothing) or on an error (reported).
+fn probe(
+    cx: &mut Cx<'_>,
+    dp: &Path,
+    dev: Option<&super::file::DeviceFile>,
+    services: &[String],
+) -> Option<Vendor> {
+    let sp = dp.key("services");
+    let conflict = dev.is_some_and(|d| d.vendor.is_some() || d.cert.is_some());
+    if conflict {
+        cx.err(
+            &sp,
+            "`services` picks the vendor by the profile's probe order; drop `vendor`/`cert`",
+            None,
+        );
+    }
+    let mut parsed = Vec::new();
+    for (i, s) in services.iter().enumerate() {
+        match Vendor::parse(s) {
+            Some(v) => parsed.push(v),
+            None => bad_vendor(cx, &sp.idx(i), s),
+        }
+    }
+    if conflict || parsed.len() != services.len() {
+        return None;
+    }
+    cx.profile.pick_vendor(&parsed)
 }
 
 /// The cert a device binds with (see scenarios/README.md, `devices`).

@@ -124,4 +124,6 @@ fn id_from_parts(parts: &[&str]) -> String {
 }
 
 #[cfg(test)]
+mod issue4_tests;
+#[cfg(test)]
 mod tests;

@@ -191,6 +191,18 @@ pub enum ExpectKind {
         /// Text the result must contain.
         contains: String,
     },
+    /// The answer of a settings read (NQ-01..03): the last read of `user` with
+    /// this query (or the one at `at`) returned exactly `levels`.
+    Settings {
+        /// Whose settings.
+        user: UserId,
+        /// The query (a batch sorted and deduplicated, as the server answers it).
+        query: crate::core::io::SettingsQuery,
+        /// When the read happened, if given.
+        at: Option<SimTime>,
+        /// The expected levels, in the server's order.
+        levels: Vec<(Option<Conversation>, crate::core::settings::LevelView)>,
+    },
     /// The device received this message online or by sync.
     Delivered {
         /// Device.

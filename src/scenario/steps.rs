@@ -6,8 +6,9 @@ use super::file::*;
 use super::lower::{members_of, Cx};
 use super::plan::{Action, ExpectKind, Expectation, PushFilter, Step};
 use super::tree::Path;
-use crate::core::io::ApiRequest;
+use crate::core::io::{ApiRequest, SettingsQuery};
 use crate::core::model::*;
+use crate::core::settings::{DndWindow, LevelView};
 use crate::core::time::SimTime;
 use std::collections::BTreeMap;
 
@@ -130,6 +131,15 @@ pub(crate) fn lower_timeline(cx: &mut Cx<'_>, f: &ScenarioFile) -> (Vec<Step>, V
     steps.sort_by_key(|s| (s.at, s.seq));
 
     let last = steps.last().map_or(cx.start, |s| s.at);
+    let reads: Vec<(UserId, SettingsQuery)> = steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Api(ApiRequest::GetSettings { user, query }) => {
+                Some((user.clone(), query.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     let mut expect = Vec::new();
     for (i, e) in &f.expect {
         let p = root.key("expect").idx(*i);
@@ -163,6 +173,7 @@ pub(crate) fn lower_timeline(cx: &mut Cx<'_>, f: &ScenarioFile) -> (Vec<Step>, V
             cx: &mut *cx,
             texts: &texts,
             last,
+            reads: &reads,
         };
         if let Some(kind) = x.kind(&p.key(keys[0]), e) {
             expect.push(Expectation { line, kind });
@@ -319,6 +330,31 @@ fn action(cx: &mut Cx<'_>, pa: &Path, key: &str, s: &StepFile, msg_no: u32) -> V
             None => missing(cx, "a mapping {vendor, fault, …}"),
             Some(v) => vendor_fault(cx, pa, v),
         }),
+        "get_settings" => one(match &s.get_settings {
+            None => missing(
+                cx,
+                "a mapping {user, conversation?} or {user, conversations}",
+            ),
+            Some(g) => {
+                let user = cx.user(&pa.key("user"), &g.user);
+                let query =
+                    settings_query(cx, pa, g.conversation.as_ref(), g.conversations.as_deref());
+                match (user, query) {
+                    (Some(user), Some(query)) => {
+                        Some(Action::Api(ApiRequest::GetSettings { user, query }))
+                    }
+                    _ => None,
+                }
+            }
+        }),
+        "create_template" => one(match &s.create_template {
+            None => missing(cx, "a mapping {name, title, content}"),
+            Some(t) => Some(Action::Api(ApiRequest::SetTemplate {
+                name: t.name.clone(),
+                title: t.title.clone(),
+                content: t.content.clone(),
+            })),
+        }),
         "wait" => one(match s.wait {
             Some(true) => Some(Action::Wait),
             _ => missing(cx, "`wait: true`"),
@@ -371,6 +407,44 @@ fn conversation(cx: &mut Cx<'_>, p: &Path, c: Option<&ConvFile>) -> Option<Optio
                 p,
                 "expected exactly one of `user`, `group`, `chatroom`",
                 Some("e.g. `{group: g1}`".into()),
+            );
+            None
+        }
+    }
+}
+
+/// The query of a `get_settings` step or `settings:` expectation; a batch is
+/// sorted and deduplicated as the server answers it. `None`: error reported.
+fn settings_query(
+    cx: &mut Cx<'_>,
+    p: &Path,
+    one: Option<&ConvFile>,
+    many: Option<&[ConvFile]>,
+) -> Option<SettingsQuery> {
+    match (one, many) {
+        (None, None) => Some(SettingsQuery::App),
+        (Some(c), None) => {
+            conversation(cx, &p.key("conversation"), Some(c))?.map(SettingsQuery::Conversation)
+        }
+        (None, Some(list)) => {
+            let lp = p.key("conversations");
+            let mut convs = Vec::new();
+            let mut ok = true;
+            for (i, c) in list.iter().enumerate() {
+                match conversation(cx, &lp.idx(i), Some(c)) {
+                    Some(Some(c)) => convs.push(c),
+                    _ => ok = false,
+                }
+            }
+            convs.sort();
+            convs.dedup();
+            ok.then_some(SettingsQuery::Many(convs))
+        }
+        (Some(_), Some(_)) => {
+            cx.err(
+                p,
+                "give `conversation` (one) or `conversations` (a batch), not both",
+                None,
             );
             None
         }
@@ -438,6 +512,9 @@ fn set_dnd(cx: &mut Cx<'_>, pa: &Path, d: &SetDndFile) -> Option<Action> {
     }
 }
 
+/// A call invite's timeout when the step gives none: ZEGO `callInvite`'s default (SEED-003).
+const DEFAULT_CALL_TIMEOUT_S: u32 = 90;
+
 fn send(cx: &mut Cx<'_>, pa: &Path, m: &SendFile, msg_no: u32) -> Option<Action> {
     let from = cx.user(&pa.key("from"), &m.from);
     let tp = pa.key("to");
@@ -483,6 +560,18 @@ fn send(cx: &mut Cx<'_>, pa: &Path, m: &SendFile, msg_no: u32) -> Option<Action>
         }
     };
     let map = |e: &Entries<String>| e.0.iter().cloned().collect::<BTreeMap<_, _>>();
+    let call_timeout_s = match (kind, m.timeout_s) {
+        (Some(MsgKind::CallInvite), t) => Some(t.unwrap_or(DEFAULT_CALL_TIMEOUT_S)),
+        (_, None) => None,
+        (_, Some(_)) => {
+            cx.err(
+                &pa.key("timeout_s"),
+                "`timeout_s` is for call invites",
+                Some("add `kind: call_invite` or drop `timeout_s`".into()),
+            );
+            return None;
+        }
+    };
     let (from, to, kind, mentions) = (from?, to?, kind?, mentions?);
     Some(Action::Api(ApiRequest::Send(Message {
         id: MsgId(msg_no),
@@ -498,6 +587,14 @@ fn send(cx: &mut Cx<'_>, pa: &Path, m: &SendFile, msg_no: u32) -> Option<Action>
         desc: m.desc.clone(),
         payload: map(&m.payload),
         translations: map(&m.translations),
+        call_timeout_s,
+        template: m.template.as_ref().map(|t| {
+            Box::new(TemplateRef {
+                name: t.name.clone(),
+                title_args: t.title_args.clone(),
+                content_args: t.content_args.clone(),
+            })
+        }),
     })))
 }
 
@@ -548,6 +645,8 @@ struct Ex<'c, 'a> {
     cx: &'c mut Cx<'a>,
     texts: &'c [String],
     last: SimTime,
+    /// The `get_settings` steps: (user, query), for `settings:` expectations.
+    reads: &'c [(UserId, SettingsQuery)],
 }
 
 impl Ex<'_, '_> {
@@ -595,8 +694,123 @@ impl Ex<'_, '_> {
                 text: text?,
             });
         }
+        if let Some(x) = &e.settings {
+            return self.settings(p, x);
+        }
         self.cx.err(p, "expected a mapping", None);
         None
+    }
+
+    /// `settings:` → [`ExpectKind::Settings`].
+    fn settings(&mut self, p: &Path, x: &SettingsExpectFile) -> Option<ExpectKind> {
+        let user = self.cx.user(&p.key("user"), &x.user);
+        let query = settings_query(
+            self.cx,
+            p,
+            x.conversation.as_ref(),
+            x.conversations.as_deref(),
+        );
+        let at = match &x.at {
+            None => Some(None),
+            Some(a) => self.at(&p.key("at"), a).map(Some),
+        };
+        let (user, query, at) = (user?, query?, at?);
+        if !self.reads.iter().any(|(u, q)| *u == user && *q == query) {
+            self.cx.err(
+                p,
+                format!("no `get_settings` step reads {user}'s {query}"),
+                Some("a `settings:` expectation checks the answer of a `get_settings` step with the same user and query".into()),
+            );
+            return None;
+        }
+        let levels = match (&query, &x.result, &x.listed) {
+            (SettingsQuery::Many(_), None, Some(listed)) => {
+                let lp = p.key("listed");
+                let mut out = Vec::new();
+                for (i, l) in listed.iter().enumerate() {
+                    let ip = lp.idx(i);
+                    let conv =
+                        conversation(self.cx, &ip.key("conversation"), Some(&l.conversation));
+                    let level = self.level(&ip, &l.remind, &l.window, &l.expiry);
+                    out.push((conv??, level?));
+                }
+                out.sort_by(|a, b| a.0.cmp(&b.0));
+                out.into_iter().map(|(c, l)| (Some(c), l)).collect()
+            }
+            (SettingsQuery::App, Some(r), None) => {
+                vec![(
+                    None,
+                    self.level(&p.key("result"), &r.remind, &r.window, &r.expiry)?,
+                )]
+            }
+            (SettingsQuery::Conversation(c), Some(r), None) => {
+                let level = self.level(&p.key("result"), &r.remind, &r.window, &r.expiry)?;
+                vec![(Some(c.clone()), level)]
+            }
+            (SettingsQuery::Many(_), _, _) => {
+                self.cx.err(
+                    p,
+                    "a batch read is checked with `listed: [...]`",
+                    Some("e.g. `listed: [{conversation: {group: g1}, remind: NONE}]`, or `listed: []`".into()),
+                );
+                return None;
+            }
+            _ => {
+                self.cx.err(
+                    p,
+                    "an app or one-conversation read is checked with `result: {...}`",
+                    Some("e.g. `result: {remind: AT, window: \"22:00-07:00\"}`; `result: {}` = nothing set".into()),
+                );
+                return None;
+            }
+        };
+        Some(ExpectKind::Settings {
+            user,
+            query,
+            at,
+            levels,
+        })
+    }
+
+    /// One expected level; `None` when an error was reported.
+    fn level(
+        &mut self,
+        p: &Path,
+        remind: &Option<String>,
+        window: &Option<String>,
+        expiry: &Option<String>,
+    ) -> Option<LevelView> {
+        let mut ok = true;
+        let remind = remind.as_ref().and_then(|r| {
+            let v = RemindType::parse(r);
+            if v.is_none() {
+                ok = false;
+                self.cx.err(
+                    &p.key("remind"),
+                    format!("unknown remind type `{r}`"),
+                    Some("expected ALL, AT or NONE".into()),
+                );
+            }
+            v
+        });
+        let window = window.as_ref().and_then(|w| match DndWindow::parse(w) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                ok = false;
+                self.cx.err(&p.key("window"), e, None);
+                None
+            }
+        });
+        let expiry = expiry.as_ref().and_then(|e| {
+            let t = self.at(&p.key("expiry"), e);
+            ok &= t.is_some();
+            t
+        });
+        ok.then_some(LevelView {
+            remind,
+            window,
+            expiry,
+        })
     }
 
     fn filter(

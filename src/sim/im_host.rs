@@ -167,6 +167,11 @@ impl Im {
                     Origin::Device(id) => self.reply(id, ServerFrame::Ack),
                     Origin::Internal => {}
                 },
+                Output::Settings(read) => match origin {
+                    Origin::Step(seq) => record(&self.shared, Event::Settings { seq, read }),
+                    Origin::Device(id) => self.reply(id, ServerFrame::Ack),
+                    Origin::Internal => {}
+                },
                 Output::Rejected { rule, reason } => match origin {
                     Origin::Step(seq) => record(
                         &self.shared,
@@ -327,7 +332,10 @@ async fn connection(im: Rc<Im>, stream: turmoil::net::TcpStream) {
         let answered = outputs.iter().any(|o| {
             matches!(
                 o,
-                Output::Accepted { .. } | Output::Rejected { .. } | Output::LoggedOut { .. }
+                Output::Accepted { .. }
+                    | Output::Rejected { .. }
+                    | Output::LoggedOut { .. }
+                    | Output::Settings(_)
             )
         });
         im.apply(outputs, Origin::Device(conn_id), None);

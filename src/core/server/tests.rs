@@ -2,6 +2,7 @@
 //! command language in, a compact rendering of the outputs out.
 
 use super::*;
+use crate::core::io::SettingsQuery;
 use crate::core::model::{Mentions, MsgKind, RemindType};
 
 /// 2026-03-01T00:00:00+08:00.
@@ -39,7 +40,9 @@ fn key(text: &str) -> DeviceKey {
 /// `invalid JOB`, `send FROM TO TEXT…`, `gsend FROM GROUP TEXT…`, `roomsend FROM GROUP TEXT`,
 /// `mention USER,…|all` / `force` / `silent` / `control` (modify the next send),
 /// `remind USER [CONV] TYPE`, `clear USER CONV`, `window USER [CONV] TEXT`,
-/// `dur USER [CONV] N`, `lang USER CODE`. CONV is `user:x` or `group:g`.
+/// `dur USER [CONV] N`, `lang USER CODE`, `bgb DEV N` (doBackground with a badge),
+/// `call SECONDS` / `custom` / `desc WORD` (modify the next send), `get USER [CONV]`,
+/// `getmany USER CONV,…`. CONV is `user:x`, `group:g` or `room:r`.
 fn run(profile: Profile, script: &str) -> Vec<String> {
     let mut server = Server::new(config(profile));
     let mut now = DAY0;
@@ -55,6 +58,7 @@ fn run(profile: Profile, script: &str) -> Vec<String> {
         let conv = |s: &str| match s.split_once(':') {
             Some(("user", u)) => Some(Conversation::User(u.into())),
             Some(("group", g)) => Some(Conversation::Group(g.into())),
+            Some(("room", r)) => Some(Conversation::ChatRoom(r.into())),
             _ => None,
         };
         let input = match w[0] {
@@ -129,6 +133,35 @@ fn run(profile: Profile, script: &str) -> Vec<String> {
                 pending.kind = MsgKind::Control;
                 continue;
             }
+            "call" => {
+                pending.kind = MsgKind::CallInvite;
+                pending.call_timeout_s = Some(w[1].parse().unwrap());
+                continue;
+            }
+            "custom" => {
+                pending.kind = MsgKind::Custom;
+                continue;
+            }
+            "desc" => {
+                pending.desc = Some(w[1].into());
+                continue;
+            }
+            "bgb" => Input::AppState {
+                device: key(w[1]),
+                state: AppState::Background,
+                badge: Some(w[2].parse().unwrap()),
+            },
+            "get" => Input::Api(ApiRequest::GetSettings {
+                user: w[1].into(),
+                query: match w.get(2) {
+                    None => SettingsQuery::App,
+                    Some(c) => SettingsQuery::Conversation(conv(c).unwrap()),
+                },
+            }),
+            "getmany" => Input::Api(ApiRequest::GetSettings {
+                user: w[1].into(),
+                query: SettingsQuery::Many(w[2].split(',').map(|c| conv(c).unwrap()).collect()),
+            }),
             "send" | "gsend" | "roomsend" => {
                 let to = match w[0] {
                     "send" => Conversation::User(w[2].into()),
@@ -226,6 +259,15 @@ fn render(o: &Output, next: Option<&Output>) -> Option<String> {
         },
         Output::Unbound { device, rule, .. } => format!("unbound {device} {rule}"),
         Output::Rejected { rule, .. } => format!("rejected {rule}"),
+        Output::Settings(r) => format!(
+            "settings {} {}",
+            r.user,
+            crate::outcome::settings::levels_text(
+                &r.query,
+                &r.levels,
+                &Zone::parse("Asia/Shanghai").unwrap()
+            )
+        ),
     })
 }
 
@@ -664,4 +706,271 @@ fn cnt_05_push_carries_translation_and_payload() {
 #[test]
 fn login_of_unknown_user_is_rejected() {
     check("login zed/phone", "login-rejected zed/phone");
+}
+
+// ---- issue 4: settings reads, call invites, profile differences -------------
+
+#[test]
+fn nq_03_e_43_app_read_returns_absolute_expiry_then_nothing() {
+    check(
+        "at 10:00\n remind bob AT\n dur bob 3600000\n at 10:30\n get bob\n at 11:30\n get bob",
+        "settings bob {remind=AT expiry=2026-03-01T11:00:00+08:00}
+         settings bob {remind=AT}",
+    );
+}
+
+#[test]
+fn nq_01_nq_02_batch_read_omits_inherited_and_expired_and_rejects_21() {
+    check(
+        "at 10:00\n remind bob group:g1 NONE\n dur bob user:alice 60000\n dur bob group:g2 60000\n remind bob group:g2 AT
+         at 10:05\n getmany bob group:g1,user:alice,user:carol,group:g2,group:g1
+         get bob user:alice\n get bob user:carol",
+        "settings bob group:g1 {remind=NONE}, group:g2 {remind=AT}
+         settings bob {}
+         settings bob {}",
+    );
+    let many: Vec<String> = (0..21).map(|i| format!("user:u{i}")).collect();
+    check(&format!("getmany bob {}", many.join(",")), "rejected NQ-01");
+    // Duplicates collapse before counting (A-16): 21 entries, 20 distinct.
+    let mut dup: Vec<String> = (0..20).map(|i| format!("user:u{i}")).collect();
+    dup.push("user:u0".into());
+    check(
+        &format!("getmany bob {}", dup.join(",")),
+        "settings bob none listed",
+    );
+}
+
+#[test]
+fn a_17_chat_room_settings_are_stored_and_read_but_never_push() {
+    check(
+        &format!("{BOB_KILLED} remind bob room:r1 ALL\n get bob room:r1\n roomsend alice r1 hi"),
+        "sync bob/phone []
+         settings bob {remind=ALL}",
+    );
+}
+
+#[test]
+fn msg_04_dlv_05_e_35_call_invite_pushed_once_and_delivered_only_while_active() {
+    check(
+        &format!(
+            "{BOB_KILLED} at 10:00\n call 90\n send alice bob ring1\n at 10:01\n login bob/phone\n kill bob/phone
+             at 11:00\n call 90\n send alice bob ring2\n at 11:02\n login bob/phone"
+        ),
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         sync bob/phone [m1]
+         bob/phone m2 push DNDX-05 job=2 t1 badge=1
+         sync bob/phone []",
+    );
+}
+
+#[test]
+fn msg_05_d_15_tencent_custom_message_needs_desc_easemob_does_not() {
+    let script =
+        format!("{BOB_KILLED} custom\n send alice bob a\n custom\n desc order\n send alice bob b");
+    check_with(
+        Profile::tencent(),
+        &script,
+        "sync bob/phone []
+         bob/phone m1 no MSG-05 custom message without desc
+         bob/phone m2 push DNDX-05 job=1 t1 badge=1",
+    );
+    check(
+        &script,
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         bob/phone m2 push DNDX-05 job=2 t1 badge=2",
+    );
+}
+
+#[test]
+fn prs_04_bdg_02_d_02_e_29_tencent_do_background_pushes_from_the_baseline() {
+    let script = "login bob/phone\n bind bob/phone fcm-prod t1\n bgb bob/phone 5
+        send alice bob a\n send alice bob b\n fg bob/phone\n send alice bob c";
+    check_with(
+        Profile::tencent(),
+        script,
+        "sync bob/phone []
+         deliver bob/phone m1
+         bob/phone m1 push DNDX-05 job=1 t1 badge=6
+         deliver bob/phone m2
+         bob/phone m2 push DNDX-05 job=2 t1 badge=7
+         deliver bob/phone m3
+         bob/phone m3 no PRS-02…",
+    );
+    check(
+        script,
+        "sync bob/phone []
+         deliver bob/phone m1
+         bob/phone m1 no PRS-03…
+         deliver bob/phone m2
+         bob/phone m2 no PRS-03…
+         deliver bob/phone m3
+         bob/phone m3 no PRS-02…",
+    );
+}
+
+#[test]
+fn a_06_d_13_tencent_badge_survives_login_easemob_resets() {
+    let script = format!(
+        "{BOB_KILLED} send alice bob a\n login bob/phone\n kill bob/phone\n send alice bob b"
+    );
+    check_with(
+        Profile::tencent(),
+        &script,
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         sync bob/phone [m1]
+         bob/phone m2 push DNDX-05 job=2 t1 badge=2",
+    );
+    check(
+        &script,
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         sync bob/phone [m1]
+         bob/phone m2 push DNDX-05 job=2 t1 badge=1",
+    );
+}
+
+#[test]
+fn tok_06_d_06_tencent_and_zego_logout_always_unbinds() {
+    for p in [Profile::tencent(), Profile::zego()] {
+        check_with(
+            p,
+            "login bob/phone\n bind bob/phone fcm-prod t1\n logout bob/phone keep\n send alice bob a",
+            "sync bob/phone []
+             unbound bob/phone TOK-06
+             logged-out bob/phone unbound=true
+             bob/phone m1 no TOK-06 logged out with unbind: no binding",
+        );
+    }
+}
+
+#[test]
+fn dndx_04_d_09_tencent_mention_pierces_dnd_easemob_does_not() {
+    let script = format!("{BOB_KILLED} window bob 00:00-23:59\n mention bob\n gsend alice g1 hey");
+    check_with(
+        Profile::tencent(),
+        &script,
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1",
+    );
+    check(
+        &script,
+        "sync bob/phone []
+         bob/phone m1 no DNDW-02…",
+    );
+}
+
+#[test]
+fn dndd_01_d_12_tencent_takes_seconds() {
+    check_with(
+        Profile::tencent(),
+        "dur bob 604801\n dur bob 3600\n get bob",
+        "rejected DNDD-01
+         settings bob {expiry=2026-03-01T01:00:00+08:00}",
+    );
+}
+
+#[test]
+fn mdv_04_d_22_zego_single_device_login_kicks_any_platform() {
+    check_with(
+        Profile::zego(),
+        "login bob/phone\n login bob/web web",
+        "sync bob/phone []
+         kick bob/phone by bob/web
+         sync bob/web []",
+    );
+}
+
+#[test]
+fn a_01_d_20_user_zone_or_app_zone_by_profile() {
+    // vera lives in New York; 23:00 in Shanghai is 10:00 in New York.
+    let mut cfg = config(Profile::easemob());
+    cfg.users.insert(
+        "vera".into(),
+        Some(Zone::parse("America/New_York").unwrap()),
+    );
+    let run_one = |profile: Profile| {
+        let mut c = cfg.clone();
+        c.profile = profile;
+        let mut s = Server::new(c);
+        let t = DAY0.plus_ms(23 * 3_600_000);
+        for i in [
+            Input::Login {
+                device: key("vera/phone"),
+                platform: Platform::Android,
+                last_seen: None,
+            },
+            Input::BindToken {
+                device: key("vera/phone"),
+                cert: "fcm-prod".into(),
+                token: "t".into(),
+            },
+            Input::ConnectionLost {
+                device: key("vera/phone"),
+            },
+            Input::Api(ApiRequest::SetDnd {
+                user: "vera".into(),
+                conversation: None,
+                window: Some("22:00-07:00".into()),
+                duration: None,
+            }),
+        ] {
+            s.handle(i, t);
+        }
+        let m = Message::text(1, "alice", Conversation::User("vera".into()), "hi");
+        s.handle(Input::Api(ApiRequest::Send(m)), t)
+            .iter()
+            .any(|o| matches!(o, Output::Push(_)))
+    };
+    assert!(
+        run_one(Profile::easemob()),
+        "user zone: 10:00 in New York, outside the window"
+    );
+    let app_zone = Profile {
+        timezone: crate::core::profile::TimezoneSource::App,
+        ..Profile::easemob()
+    };
+    assert!(
+        !run_one(app_zone),
+        "app zone: 23:00 in Shanghai, inside the window"
+    );
+}
+
+#[test]
+fn dlv_05_a_02_call_invite_end_is_exclusive() {
+    let mut s = Server::new(config(Profile::easemob()));
+    let bob = key("bob/phone");
+    let login = |s: &mut Server, t: SimTime| {
+        s.handle(
+            Input::Login {
+                device: bob.clone(),
+                platform: Platform::Android,
+                last_seen: None,
+            },
+            t,
+        )
+    };
+    login(&mut s, DAY0);
+    s.handle(
+        Input::ConnectionLost {
+            device: bob.clone(),
+        },
+        DAY0,
+    );
+    let mut m = Message::text(1, "alice", Conversation::User("bob".into()), "ring");
+    m.kind = MsgKind::CallInvite;
+    m.call_timeout_s = Some(30);
+    s.handle(Input::Api(ApiRequest::Send(m)), DAY0);
+    let synced = |out: Vec<Output>| {
+        out.iter()
+            .find_map(|o| match o {
+                Output::Sync { msgs, .. } => Some(msgs.len()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(synced(login(&mut s.clone(), DAY0.plus_ms(29_999))), 1);
+    assert_eq!(synced(login(&mut s, DAY0.plus_ms(30_000))), 0);
 }
