@@ -70,6 +70,8 @@ impl Ruling {
 /// Why a device is not pushed: copyable facts, rendered on demand.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Why {
+    /// An online-only message (MSG-11).
+    OnlineOnly,
     /// MSG-08.
     Silent,
     /// MSG-10.
@@ -104,6 +106,7 @@ impl Why {
         match self {
             Why::Silent => "MSG-08",
             Why::Control => "MSG-10",
+            Why::OnlineOnly => "MSG-11",
             Why::ChatRoom => "MSG-03",
             Why::Sender => "PRS-10",
             Why::Online(Presence::OnlineBackground) => "PRS-03",
@@ -130,6 +133,9 @@ impl Why {
         match self {
             Why::Silent => "silent message (em_ignore_notification)".into(),
             Why::Control => "control messages are never pushed".into(),
+            Why::OnlineOnly => {
+                "online-only message: delivered to connected devices only, never stored".into()
+            }
             Why::ChatRoom => "chat-room messages are not pushed (A-17)".into(),
             Why::Sender => "the sender is never pushed for its own message".into(),
             Why::Online(Presence::OnlineBackground) => {
@@ -185,6 +191,9 @@ pub fn kind_block(profile: &Profile, msg: &Message) -> Option<Why> {
     }
     if msg.silent {
         return Some(Why::Silent);
+    }
+    if msg.online_only {
+        return Some(Why::OnlineOnly);
     }
     if matches!(msg.to, Conversation::ChatRoom(_)) && !profile.push_chatroom {
         return Some(Why::ChatRoom);

@@ -277,6 +277,9 @@ pub struct Message {
     /// a device that logs in only while `send time + timeout` has not passed.
     /// `None` for other kinds (and for an invite that never ends).
     pub call_timeout_s: Option<u32>,
+    /// Online-only / transient (tencent `onlineUserOnly`, MSG-11): delivered to
+    /// connected devices, never pushed, never stored.
+    pub online_only: bool,
     /// `em_push_template` (CNT-03): a template by name and its arguments
     /// (boxed: rare, and `Message` travels by value through every `Input`).
     pub template: Option<Box<TemplateRef>>,
@@ -311,6 +314,7 @@ impl Message {
             payload: BTreeMap::new(),
             translations: BTreeMap::new(),
             call_timeout_s: None,
+            online_only: false,
             template: None,
         }
     }

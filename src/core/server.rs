@@ -566,7 +566,7 @@ impl Server {
         names.push(&msg.from);
         names.sort_unstable();
         names.dedup();
-        let stored = !matches!(msg.to, Conversation::ChatRoom(_));
+        let stored = !matches!(msg.to, Conversation::ChatRoom(_)) && !msg.online_only;
         let store_ix = self.n_stored;
         let mut out = Vec::with_capacity(4 * names.len() + 2);
         let mut rulings = std::mem::take(&mut self.rulings);

@@ -496,6 +496,9 @@ pub(crate) struct SendFile {
     /// Force push (`em_force_notification`, MSG-09).
     pub(crate) force_push: Option<bool>,
     /// Sender-silenced (`em_ignore_notification`, MSG-08).
+    /// Online-only / transient (tencent `onlineUserOnly`, MSG-11): delivered to
+    /// connected devices only, never pushed or stored.
+    pub(crate) online_only: Option<bool>,
     pub(crate) silent: Option<bool>,
     /// Push title override (CNT-02).
     pub(crate) push_title: Option<String>,

@@ -581,6 +581,7 @@ fn send(cx: &mut Cx<'_>, pa: &Path, m: &SendFile, msg_no: u32) -> Option<Action>
         text: m.text.clone(),
         mentions,
         force_push: m.force_push.unwrap_or(false),
+        online_only: m.online_only.unwrap_or(false),
         silent: m.silent.unwrap_or(false),
         push_title: m.push_title.clone(),
         push_content: m.push_content.clone(),

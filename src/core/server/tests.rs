@@ -133,6 +133,10 @@ fn run(profile: Profile, script: &str) -> Vec<String> {
                 pending.kind = MsgKind::Control;
                 continue;
             }
+            "online_only" => {
+                pending.online_only = true;
+                continue;
+            }
             "call" => {
                 pending.kind = MsgKind::CallInvite;
                 pending.call_timeout_s = Some(w[1].parse().unwrap());
@@ -637,6 +641,17 @@ fn msg_08_msg_10_a_17_silent_control_and_chat_room_are_not_pushed() {
          bob/phone m2 no MSG-10…
          bob/phone m3 no MSG-03…
          sync bob/phone [m1,m2]",
+    );
+}
+
+#[test]
+fn msg_11_online_only_messages_are_never_pushed_nor_stored() {
+    check(
+        &format!("{BOB_KILLED} online_only\n send alice bob a\n send alice bob b\n login bob/phone last=0"),
+        "sync bob/phone []
+         bob/phone m1 no MSG-11…
+         bob/phone m2 push DNDX-05 job=1 t1 badge=1
+         sync bob/phone [m2]",
     );
 }
 
