@@ -1,0 +1,223 @@
+//! The command line. The only module that prints, reads the environment and
+//! decides exit codes: `mod.rs` the arguments and dispatch, `run.rs` `run`
+//! (verdicts, JUnit), `tools.rs` `check`, `explain`, `coverage`, `mocks serve`.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // the CLI's job is printing
+
+mod run;
+mod tools;
+
+use run::{run, RunOptions};
+use tools::{check, coverage, explain, serve_mocks};
+
+use crate::scenario::{self, plan::Plan};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Deterministic simulation and conformance harness for IM offline push.
+///
+/// A scenario (YAML) describes users, devices, settings and a timeline of steps.
+/// pushsim replays it against the reference push pipeline inside a simulated
+/// network with virtual time, sends real vendor HTTP requests to mocked FCM and
+/// Huawei endpoints, and compares what was pushed with the scenario's `expect:`
+/// and its snapshot in `snapshots/`.
+#[derive(Parser, Debug)]
+#[command(name = "pushsim", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run scenarios: check `expect:` and compare with snapshots (read-only).
+    ///
+    /// Examples:
+    ///   pushsim run scenarios/                 # the whole corpus
+    ///   pushsim run scenarios/dnd --tags dnd   # a folder, filtered by tag
+    ///   pushsim run scenarios/x.yaml --seed 7  # another seed: expect: only
+    ///
+    /// A failing scenario's actual outcome is written to target/pushsim/<id>.snap
+    /// so it can be diffed against snapshots/<id>.snap. Exit code: 0 all passed,
+    /// 1 some scenario failed, 2 a file did not load or the harness failed.
+    Run {
+        /// Scenario files or folders (searched recursively for *.yaml).
+        #[arg(default_value = "scenarios")]
+        paths: Vec<PathBuf>,
+        /// Run under this seed instead of each scenario's own; snapshots are
+        /// then not compared (they are taken at the declared seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Only scenarios carrying one of these tags (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+        /// Print only failures and the summary.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Also write a JUnit XML report (one test case per scenario) to this file.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Run every scenario twice and fail it if the two outcomes differ.
+        #[arg(long)]
+        check_determinism: bool,
+    },
+    /// Validate scenario files without running them.
+    ///
+    /// Prints `file:line:column: error: …` for each problem. Exit 2 if any.
+    Check {
+        /// Scenario files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Run one scenario and explain each decision: message × device, verdict, deciding rule.
+    Explain {
+        /// The scenario file.
+        file: PathBuf,
+        /// Run under this seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print the full timeline (the snapshot text) instead of decisions only.
+        #[arg(long)]
+        timeline: bool,
+    },
+    /// List rule → scenarios for every RULES.md id; fail on uncovered rules.
+    ///
+    /// Reads each scenario's `rules:` and profile. A rule the required profiles
+    /// (easemob, tencent, zego) need must be cited by some scenario (by one under
+    /// each named profile for profile-specific rules), or be listed with a reason
+    /// in the gaps file; a gaps entry for a covered rule is an error too, so the
+    /// list only shrinks. Exit code: 0 ok, 1 uncovered rule or stale gaps entry,
+    /// 2 a file did not load.
+    ///
+    /// Examples:
+    ///   pushsim coverage                  # the corpus in scenarios/
+    ///   pushsim coverage --quiet          # only the failing rules and the summary
+    Coverage {
+        /// Scenario files or folders.
+        #[arg(default_value = "scenarios")]
+        paths: Vec<PathBuf>,
+        /// The allowlist of known gaps: `RULE-ID reason` per line, `#` comments.
+        #[arg(long, default_value = "scenarios/coverage-gaps.txt")]
+        gaps: PathBuf,
+        /// Print only failing rules and the summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// The mocked vendors, standalone.
+    Mocks {
+        #[command(subcommand)]
+        command: MocksCommand,
+    },
+    /// Print the JSON Schema of the scenario format (for editors).
+    ///
+    /// The checked-in copy is scenarios/scenario.schema.json; regenerate it with
+    ///   cargo run --release -- schema > scenarios/scenario.schema.json
+    Schema,
+    /// Measure: corpus wall time, a 7-virtual-day scenario, the decision core.
+    Bench {
+        /// The corpus folder to time.
+        #[arg(default_value = "scenarios")]
+        corpus: PathBuf,
+        /// Only these figures (comma-separated): corpus, week, core.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum MocksCommand {
+    /// Start the wiremocked vendors on loopback and serve until interrupted.
+    ///
+    /// Prints a JSON manifest on stdout: each vendor's base URL, the credentials
+    /// and app ids it accepts, its routes, and which device tokens it treats as
+    /// invalid. Point any push implementation at the base URLs (paths are the
+    /// vendors' own). A request may carry `x-pushsim-now: <ms since epoch>` to
+    /// set the calendar time the mock judges token expiry by; otherwise the
+    /// wall clock is used.
+    ///
+    /// Example:
+    ///   pushsim mocks serve --vendors fcm,huawei > mocks.json
+    Serve {
+        /// Only these vendors (comma-separated); default: every vendor with a mock.
+        #[arg(long, value_delimiter = ',')]
+        vendors: Vec<String>,
+    },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            paths,
+            seed,
+            tags,
+            quiet,
+            junit,
+            check_determinism,
+        } => run(
+            &paths,
+            &RunOptions {
+                seed,
+                tags,
+                quiet,
+                junit,
+                check_determinism,
+            },
+        ),
+        Command::Check { paths } => check(&paths),
+        Command::Explain {
+            file,
+            seed,
+            timeline,
+        } => explain(&file, seed, timeline),
+        Command::Mocks {
+            command: MocksCommand::Serve { vendors },
+        } => serve_mocks(&vendors),
+        Command::Coverage { paths, gaps, quiet } => coverage(&paths, &gaps, quiet),
+        Command::Schema => {
+            print!("{}", scenario::json_schema());
+            ExitCode::SUCCESS
+        }
+        Command::Bench { corpus, only } => crate::bench::main(&corpus, &only),
+    }
+}
+
+/// Every `*.yaml` under `paths`, sorted, deduplicated.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out).map_err(|e| format!("{}: {e}", p.display()))?;
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn load(path: &Path) -> Result<Plan, String> {
+    scenario::load_file(path).map_err(|diags| {
+        diags
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}

@@ -1,0 +1,257 @@
+//! `pushsim run`: verdicts per scenario, the summary, the JUnit report.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // the CLI's job is printing
+
+use super::{collect, load};
+use crate::outcome::{self, Mismatch};
+use crate::run::runner::{self, RunConfig};
+use crate::scenario::plan::Plan;
+use crate::snapshot;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The verdict on one scenario.
+enum Verdict {
+    /// Passed; `new` when it has no snapshot yet.
+    Pass {
+        new: bool,
+    },
+    Fail(Vec<String>),
+}
+
+/// What `run` was asked to do.
+pub(super) struct RunOptions {
+    pub(super) seed: Option<u64>,
+    pub(super) tags: Vec<String>,
+    pub(super) quiet: bool,
+    pub(super) junit: Option<PathBuf>,
+    pub(super) check_determinism: bool,
+}
+
+/// Runs one plan and renders its outcome.
+fn outcome_text(plan: &Plan, seed: Option<u64>) -> (String, Vec<Mismatch>) {
+    let config = RunConfig {
+        seed,
+        ..RunConfig::standard()
+    };
+    let run = runner::run(plan, &config);
+    let outcome = outcome::summarize(plan, run.trace);
+    (
+        outcome::render(plan, &outcome),
+        outcome::check(plan, &outcome),
+    )
+}
+
+fn judge(plan: &Plan, seed: Option<u64>, twice: bool) -> (Verdict, String) {
+    let (text, mismatches) = outcome_text(plan, seed);
+    let mut problems: Vec<String> = mismatches.iter().map(mismatch).collect();
+    if twice {
+        let (again, _) = outcome_text(plan, seed);
+        if let Some((n, (a, b))) = text
+            .lines()
+            .zip(again.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+        {
+            problems.push(format!(
+                "not deterministic: the second run differs at outcome line {}:\n         first:  {a}\n         second: {b}",
+                n + 1
+            ));
+        } else if text != again {
+            problems.push("not deterministic: the second run's outcome has another length".into());
+        }
+    }
+    let mut new = false;
+    if seed.is_none_or(|s| s == plan.seed) {
+        match snapshot::compare(plan, &text) {
+            snapshot::Comparison::Same => {}
+            snapshot::Comparison::Missing => new = true,
+            snapshot::Comparison::Differs(path) => {
+                problems.push(format!("outcome differs from snapshot {}", path.display()))
+            }
+        }
+    }
+    if problems.is_empty() {
+        (Verdict::Pass { new }, text)
+    } else {
+        (Verdict::Fail(problems), text)
+    }
+}
+
+/// `judge`, with a panic in the harness turned into a failure of this scenario
+/// so the rest of the run goes on.
+fn judge_guarded(plan: &Plan, seed: Option<u64>, twice: bool) -> (Verdict, String) {
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| judge(plan, seed, twice)));
+    result.unwrap_or_else(|e| {
+        let what = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".into());
+        let problem = format!("harness panic (a pushsim bug, please report): {what}");
+        (Verdict::Fail(vec![problem]), String::new())
+    })
+}
+
+pub(super) fn mismatch(m: &Mismatch) -> String {
+    format!("line {}: expected {}; got {}", m.line, m.expected, m.actual)
+}
+
+/// One scenario's result, for the reports.
+struct CaseResult {
+    id: String,
+    file: String,
+    secs: f64,
+    failure: Option<Vec<String>>,
+}
+
+pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
+    let files = match collect(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = std::time::Instant::now();
+    let (mut passed, mut failed, mut broken, mut skipped, mut new) = (0, 0, 0, 0, 0);
+    let mut cases = Vec::new();
+    let total = files.len();
+    for (i, f) in files.iter().enumerate() {
+        let case_started = std::time::Instant::now();
+        let plan = match load(f) {
+            Ok(p) => p,
+            Err(e) => {
+                broken += 1;
+                println!("[{}/{total}] LOAD ERROR {}\n{e}", i + 1, f.display());
+                cases.push(CaseResult {
+                    id: f.display().to_string(),
+                    file: f.display().to_string(),
+                    secs: 0.0,
+                    failure: Some(vec![e]),
+                });
+                continue;
+            }
+        };
+        if !opts.tags.is_empty() && !plan.tags.iter().any(|t| opts.tags.contains(t)) {
+            skipped += 1;
+            continue;
+        }
+        let (verdict, text) = judge_guarded(&plan, opts.seed, opts.check_determinism);
+        let seed_used = opts.seed.unwrap_or(plan.seed);
+        let mut case = CaseResult {
+            id: plan.id.clone(),
+            file: f.display().to_string(),
+            secs: 0.0,
+            failure: None,
+        };
+        match verdict {
+            Verdict::Pass { new: is_new } => {
+                passed += 1;
+                new += usize::from(is_new);
+                if !opts.quiet || is_new {
+                    let note = if is_new {
+                        "  (no snapshot yet: run the tests with INSTA_UPDATE=always, read it, commit it)"
+                    } else {
+                        ""
+                    };
+                    println!("[{}/{total}] ok   {}{note}", i + 1, plan.id);
+                }
+            }
+            Verdict::Fail(problems) => {
+                failed += 1;
+                println!("[{}/{total}] FAIL {} ({})", i + 1, plan.id, f.display());
+                for p in &problems {
+                    println!("       {p}");
+                }
+                if !text.is_empty() {
+                    match snapshot::save_actual(&plan, &text) {
+                        Ok(path) => println!("       actual outcome: {}", path.display()),
+                        Err(e) => println!("       could not save the actual outcome: {e}"),
+                    }
+                }
+                println!(
+                    "       repro: pushsim run {} --seed {seed_used}",
+                    f.display()
+                );
+                case.failure = Some(problems);
+            }
+        }
+        case.secs = case_started.elapsed().as_secs_f64();
+        cases.push(case);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let mut extras = String::new();
+    if skipped > 0 {
+        extras.push_str(&format!(", {skipped} skipped by tag"));
+    }
+    if new > 0 {
+        extras.push_str(&format!(", {new} without a snapshot"));
+    }
+    println!("{passed} passed, {failed} failed, {broken} did not load{extras} ({total} files, {secs:.2}s)");
+    if let Some(path) = &opts.junit {
+        if let Err(e) = std::fs::write(path, junit_xml(&cases, secs)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if broken > 0 {
+        ExitCode::from(2)
+    } else if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A JUnit XML report: one `<testcase>` per scenario, failures with their
+/// unmet expectations.
+fn junit_xml(cases: &[CaseResult], secs: f64) -> String {
+    let failures = cases.iter().filter(|c| c.failure.is_some()).count();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str(&format!(
+        "<testsuites name=\"pushsim\" tests=\"{}\" failures=\"{failures}\" time=\"{secs:.3}\">\n",
+        cases.len()
+    ));
+    x.push_str(&format!(
+        "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{failures}\" time=\"{secs:.3}\">\n",
+        cases.len()
+    ));
+    for c in cases {
+        x.push_str(&format!(
+            "    <testcase classname=\"scenarios\" name=\"{}\" file=\"{}\" time=\"{:.3}\"",
+            xml_escape(&c.id),
+            xml_escape(&c.file),
+            c.secs
+        ));
+        match &c.failure {
+            None => x.push_str("/>\n"),
+            Some(problems) => {
+                let first = problems.first().map(String::as_str).unwrap_or("failed");
+                x.push_str(&format!(
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    xml_escape(first),
+                    xml_escape(&problems.join("\n"))
+                ));
+            }
+        }
+    }
+    x.push_str("  </testsuite>\n</testsuites>\n");
+    x
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

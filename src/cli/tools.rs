@@ -1,0 +1,180 @@
+//! `pushsim check`, `explain`, `coverage` and `mocks serve`.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // the CLI's job is printing
+
+use super::run::mismatch;
+use super::{collect, load};
+use crate::outcome;
+use crate::run::runner::{self, RunConfig};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub(super) fn check(paths: &[PathBuf]) -> ExitCode {
+    let files = match collect(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut bad = 0;
+    for f in &files {
+        match load(f) {
+            Ok(plan) => println!(
+                "ok   {} ({} steps, {} expectations)",
+                f.display(),
+                plan.steps.len(),
+                plan.expect.len()
+            ),
+            Err(e) => {
+                bad += 1;
+                println!("{e}");
+            }
+        }
+    }
+    println!("{} file(s) checked, {bad} with errors", files.len());
+    if bad > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub(super) fn explain(file: &Path, seed: Option<u64>, timeline: bool) -> ExitCode {
+    let plan = match load(file) {
+        Ok(p) => p,
+        Err(e) => {
+            println!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let run = runner::run(
+        &plan,
+        &RunConfig {
+            seed,
+            ..RunConfig::standard()
+        },
+    );
+    let outcome = outcome::summarize(&plan, run.trace);
+    if timeline {
+        print!("{}", outcome::render(&plan, &outcome));
+    } else {
+        println!("# {} — {}", plan.id, plan.name);
+        print!("{}", outcome::render_explain(&plan, &outcome));
+    }
+    let mismatches = outcome::check(&plan, &outcome);
+    for m in &mismatches {
+        println!("expectation failed: {}", mismatch(m));
+    }
+    if mismatches.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+pub(super) fn serve_mocks(names: &[String]) -> ExitCode {
+    use crate::core::model::Vendor;
+    use crate::core::time::SimTime;
+    use crate::mock::spec::MockSpec;
+    let mut vendors = Vec::new();
+    for n in names {
+        match Vendor::parse(n) {
+            Some(v) => vendors.push(v),
+            None => {
+                let known: Vec<_> = Vendor::ALL.iter().map(|v| v.name()).collect();
+                eprintln!(
+                    "error: unknown vendor `{n}` (expected one of: {})",
+                    known.join(", ")
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if vendors.is_empty() {
+        vendors = MockSpec::vendors().collect();
+    }
+    // Outside the simulation the wall clock is the only clock there is.
+    let wall = std::sync::Arc::new(|| {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        SimTime(since.as_millis() as i64)
+    });
+    let fleet = match crate::mock::fleet::MockFleet::start_with(&vendors, wall) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let manifest = crate::mock::serve::manifest(&fleet);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&manifest).expect("JSON serializes")
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    eprintln!("serving {} mock vendor(s); Ctrl-C to stop", vendors.len());
+    loop {
+        std::thread::park();
+    }
+}
+
+pub(super) fn coverage(paths: &[PathBuf], gaps_path: &Path, quiet: bool) -> ExitCode {
+    let files = match collect(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let gaps = match std::fs::read_to_string(gaps_path) {
+        Ok(text) => match crate::coverage::parse_gaps(&text) {
+            Ok(g) => g,
+            Err(errs) => {
+                for e in errs {
+                    eprintln!("{}: {e}", gaps_path.display());
+                }
+                return ExitCode::from(2);
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("(no gaps file at {}: every gap fails)", gaps_path.display());
+            Vec::new()
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", gaps_path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut cited = Vec::new();
+    let mut broken = 0;
+    for f in &files {
+        match load(f) {
+            Ok(plan) => cited.push(crate::coverage::Cited {
+                id: plan.id,
+                profile: plan.server.profile.name,
+                rules: plan.rules,
+            }),
+            Err(e) => {
+                broken += 1;
+                println!("LOAD ERROR {}\n{e}", f.display());
+            }
+        }
+    }
+    let report = crate::coverage::compute(&cited, &gaps);
+    print!("{}", crate::coverage::render(&report, quiet));
+    if broken > 0 {
+        println!("{broken} file(s) did not load");
+        ExitCode::from(2)
+    } else if report.failed() {
+        println!(
+            "coverage FAILED: cover the UNCOVERED rules with scenarios (or list them with a reason in {}), \
+             and remove STALE lines from it",
+            gaps_path.display()
+        );
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
