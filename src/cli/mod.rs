@@ -18,9 +18,12 @@ use std::process::ExitCode;
 ///
 /// A scenario (YAML) describes users, devices, settings and a timeline of steps.
 /// pushsim replays it against the reference push pipeline inside a simulated
-/// network with virtual time, sends real vendor HTTP requests to mocked FCM and
-/// Huawei endpoints, and compares what was pushed with the scenario's `expect:`
-/// and its snapshot in `snapshots/`.
+/// network with virtual time, sends real vendor HTTP requests to mocked FCM,
+/// Huawei, Honor, Xiaomi, OPPO, vivo and Meizu endpoints, and compares what was
+/// pushed with the scenario's `expect:` and its snapshot in `snapshots/`.
+///
+/// Start with `pushsim run scenarios/`, then `pushsim explain FILE` to see why
+/// each push was or was not sent (every decision names its RULES.md rule).
 #[derive(Parser, Debug)]
 #[command(name = "pushsim", version, about, long_about)]
 struct Cli {
@@ -113,7 +116,8 @@ enum Command {
     /// The checked-in copy is scenarios/scenario.schema.json; regenerate it with
     ///   cargo run --release -- schema > scenarios/scenario.schema.json
     Schema,
-    /// Measure: corpus wall time, a 7-virtual-day scenario, the decision core.
+    /// Measure: corpus, a 7-virtual-day scenario, the decision core, the vendor
+    /// bridge, and a 10,000-device scale run (release build; figures, not tests).
     Bench {
         /// The corpus folder to time.
         #[arg(default_value = "scenarios")]
