@@ -40,6 +40,9 @@ pub struct Recipient<'a> {
     pub mentioned: bool,
     /// Index (in the user's device list) of an online device of the user, if any.
     pub online_device: Option<usize>,
+    /// Index of an online device on one of the user's push-rule
+    /// `online_platforms` (D-04), if a rule is set and such a device is online.
+    pub rule_online_device: Option<usize>,
     /// The recipient's local minute of day at `now`, when an app window is set.
     pub local_minute: Option<u16>,
 }
@@ -70,6 +73,8 @@ impl Ruling {
 /// Why a device is not pushed: copyable facts, rendered on demand.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Why {
+    /// zego's platform rule: a device of the user is online on a rule platform (D-04).
+    PlatformRule(usize),
     /// An online-only message (MSG-11).
     OnlineOnly,
     /// MSG-08.
@@ -107,6 +112,7 @@ impl Why {
             Why::Silent => "MSG-08",
             Why::Control => "MSG-10",
             Why::OnlineOnly => "MSG-11",
+            Why::PlatformRule(_) => "D-04",
             Why::ChatRoom => "MSG-03",
             Why::Sender => "PRS-10",
             Why::Online(Presence::OnlineBackground) => "PRS-03",
@@ -152,6 +158,7 @@ impl Why {
                 _ => "no push binding".into(),
             },
             Why::OtherOnline(i) => format!("all_offline: {} is online", other(*i)),
+            Why::PlatformRule(i) => format!("push rule: {} is online", other(*i)),
             Why::CustomWithoutDesc => "custom message without desc".into(),
             Why::AppWindow(w, _) => {
                 format!("app DND window {w} ({zone} {})", zone.format_clock(now))
@@ -216,6 +223,13 @@ fn eligibility(profile: &Profile, r: &Recipient<'_>, device: &Device, me: usize)
     if profile.multi_policy == MultiPolicy::AllOffline {
         if let Some(other) = r.online_device.filter(|&i| i != me) {
             return Some(Why::OtherOnline(other));
+        }
+    }
+    if profile.multi_policy == MultiPolicy::PlatformRule {
+        if let (Some(rule), Some(other)) = (&r.settings.push_rule, r.rule_online_device) {
+            if other != me && rule.not_to_receive.contains(&device.platform) {
+                return Some(Why::PlatformRule(other));
+            }
         }
     }
     None
@@ -353,6 +367,11 @@ mod tests {
             conv: case.settings.conv(&conv),
             mentioned: mentions(&case.msg, "bob"),
             online_device: case.devices.iter().position(|d| d.is_online(&case.profile)),
+            rule_online_device: case.settings.push_rule.as_ref().and_then(|rule| {
+                case.devices.iter().position(|d| {
+                    d.is_online(&case.profile) && rule.online_platforms.contains(&d.platform)
+                })
+            }),
             local_minute: case
                 .settings
                 .app

@@ -134,6 +134,15 @@ pub enum ApiRequest {
         /// Content pattern.
         content: String,
     },
+    /// zego `updateUserOfflinePushRule` (D-04, E-45).
+    SetPushRule {
+        /// Whose rule.
+        user: UserId,
+        /// Platforms whose presence triggers the rule.
+        online_platforms: Vec<Platform>,
+        /// Platforms that then get no push.
+        not_to_receive: Vec<Platform>,
+    },
     /// Read settings (NQ-01..03): the app level, one conversation, or many.
     GetSettings {
         /// Whose settings.

@@ -27,6 +27,11 @@ pub enum MultiPolicy {
     AnyOffline,
     /// Each device on its own (tencent [infer]).
     PerDevice,
+    /// zego's per-user platform rule (`updateUserOfflinePushRule`, ZG-RULE, D-04):
+    /// while the user is online on one of the rule's `online_platforms`, devices
+    /// on its `not_to_receive` platforms get no push; without a rule, each
+    /// device decides on its own.
+    PlatformRule,
 }
 
 /// Which devices kick each other when the per-platform limit is reached (MDV-04).
@@ -249,6 +254,7 @@ impl Profile {
             name: "zego".into(),
             max_per_platform: 1,
             kick_scope: KickScope::All,
+            multi_policy: MultiPolicy::PlatformRule,
             logout_always_unbinds: true,
             badge_model: BadgeModel::UnreadBasePlusOne,
             ..Profile::easemob()

@@ -405,6 +405,25 @@ impl Server {
                 window,
                 duration,
             } => self.set_dnd(user, conversation, window, duration, now),
+            ApiRequest::SetPushRule {
+                user,
+                online_platforms,
+                not_to_receive,
+            } => {
+                let names =
+                    |ps: &[Platform]| ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(",");
+                let what = format!(
+                    "{user}: push rule online [{}] → no push to [{}]",
+                    names(&online_platforms),
+                    names(&not_to_receive)
+                );
+                self.users.entry(user).or_default().settings.push_rule =
+                    Some(super::settings::PushRule {
+                        online_platforms,
+                        not_to_receive,
+                    });
+                vec![Output::Accepted { what }]
+            }
             ApiRequest::SetLanguage { user, language } => {
                 let what = format!(
                     "{user}: push language {}",
@@ -591,6 +610,13 @@ impl Server {
                     .devices
                     .iter()
                     .position(|&d| self.devices[d].is_online(&self.profile)),
+                rule_online_device: user.settings.push_rule.as_ref().and_then(|rule| {
+                    user.devices.iter().position(|&d| {
+                        let dev = &self.devices[d];
+                        dev.is_online(&self.profile)
+                            && rule.online_platforms.contains(&dev.platform)
+                    })
+                }),
                 local_minute: user
                     .settings
                     .app

@@ -179,6 +179,18 @@ pub struct Settings {
     pub convs: BTreeMap<Conversation, Level>,
     /// Preferred push language (CNT-05).
     pub language: Option<String>,
+    /// zego's offline push rule (D-04), read under `multi.policy: platform_rule`.
+    pub push_rule: Option<PushRule>,
+}
+
+/// zego's `ZIMUserOfflinePushRule`: while the user is online on one of
+/// `online_platforms`, devices on `not_to_receive` get no offline push.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct PushRule {
+    /// Platforms whose presence triggers the rule.
+    pub online_platforms: Vec<super::model::Platform>,
+    /// Platforms that then get no push.
+    pub not_to_receive: Vec<super::model::Platform>,
 }
 
 /// Where the effective remind type came from (RT-02).

@@ -108,6 +108,20 @@ fn api(req: &ApiRequest) -> String {
             title,
             content,
         } => format!("create_template {name:?} title={title:?} content={content:?}"),
+        ApiRequest::SetPushRule {
+            user,
+            online_platforms,
+            not_to_receive,
+        } => {
+            let names = |ps: &[crate::core::model::Platform]| {
+                ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(",")
+            };
+            format!(
+                "set_push_rule {user} online [{}] → no push to [{}]",
+                names(online_platforms),
+                names(not_to_receive)
+            )
+        }
         ApiRequest::SetLanguage { user, language } => {
             format!("set_language {user} {}", language.as_deref().unwrap_or("-"))
         }

@@ -41,6 +41,7 @@ pub(crate) const ACTION_KEYS: &[&str] = &[
     "send",
     "invalidate_token",
     "vendor_fault",
+    "set_push_rule",
     "get_settings",
     "create_template",
     "wait",
@@ -425,6 +426,19 @@ pub(crate) struct SetDndFile {
     pub(crate) duration: Option<DurationFile>,
 }
 
+/// `set_push_rule:` — zego's offline push rule (D-04): while the user is online
+/// on one of `online_platforms`, devices on `not_to_receive` get no push.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetPushRuleFile {
+    /// Whose rule.
+    pub(crate) user: String,
+    /// Platforms whose presence triggers the rule (`windows`, `web`, …).
+    pub(crate) online_platforms: Vec<String>,
+    /// Platforms that then get no push (`ios`, `android`, …).
+    pub(crate) not_to_receive: Vec<String>,
+}
+
 /// `set_language:` — the preferred push language (CNT-05).
 #[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
@@ -653,6 +667,8 @@ pub(crate) struct StepFile {
     pub(crate) invalidate_token: Option<InvalidateFile>,
     /// Make a mock vendor misbehave (see the `vendor_fault` table in README.md).
     pub(crate) vendor_fault: Option<VendorFaultFile>,
+    /// zego's offline push rule (D-04, under `multi.policy: platform_rule`).
+    pub(crate) set_push_rule: Option<SetPushRuleFile>,
     pub(crate) get_settings: Option<GetSettingsFile>,
     pub(crate) create_template: Option<CreateTemplateFile>,
     /// `wait: true` only advances time.

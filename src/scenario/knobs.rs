@@ -12,7 +12,10 @@ pub(crate) const KNOBS: &[(&str, &str)] = &[
     ("presence.do_background_push", "true | false"),
     ("presence.heartbeat_timeout_s", "an integer ≥ 1"),
     ("presence.heartbeat_interval_s", "an integer ≥ 1"),
-    ("multi.policy", "all_offline | any_offline | per_device"),
+    (
+        "multi.policy",
+        "all_offline | any_offline | per_device | platform_rule",
+    ),
     ("multi.max_per_platform", "an integer ≥ 1"),
     ("multi.kick_scope", "same_platform | all"),
     ("token.logout_unbind", "true | false"),
@@ -48,6 +51,7 @@ pub(crate) fn multi_policy(s: &str) -> Option<MultiPolicy> {
         "all_offline" => Some(MultiPolicy::AllOffline),
         "any_offline" => Some(MultiPolicy::AnyOffline),
         "per_device" => Some(MultiPolicy::PerDevice),
+        "platform_rule" => Some(MultiPolicy::PlatformRule),
         _ => None,
     }
 }

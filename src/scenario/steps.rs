@@ -289,6 +289,43 @@ fn action(cx: &mut Cx<'_>, pa: &Path, key: &str, s: &StepFile, msg_no: u32) -> V
             None => missing(cx, "a mapping {user, conversation?, window?, duration?}"),
             Some(d) => set_dnd(cx, pa, d),
         }),
+        "set_push_rule" => one(match &s.set_push_rule {
+            None => missing(cx, "a mapping {user, online_platforms, not_to_receive}"),
+            Some(r) => {
+                let user = cx.user(&pa.key("user"), &r.user);
+                let mut platforms = |key: &str, names: &[String]| -> Option<Vec<Platform>> {
+                    let mut out = Vec::new();
+                    for (i, n) in names.iter().enumerate() {
+                        match Platform::parse(n) {
+                            Some(p) => out.push(p),
+                            None => {
+                                let known: Vec<_> =
+                                    Platform::ALL.iter().map(|p| p.name()).collect();
+                                cx.err(
+                                    &pa.key(key).idx(i),
+                                    format!("unknown platform `{n}`"),
+                                    Some(format!("expected one of: {}", known.join(", "))),
+                                );
+                                return None;
+                            }
+                        }
+                    }
+                    Some(out)
+                };
+                let online = platforms("online_platforms", &r.online_platforms);
+                let not_to_receive = platforms("not_to_receive", &r.not_to_receive);
+                match (user, online, not_to_receive) {
+                    (Some(user), Some(online_platforms), Some(not_to_receive)) => {
+                        Some(Action::Api(ApiRequest::SetPushRule {
+                            user,
+                            online_platforms,
+                            not_to_receive,
+                        }))
+                    }
+                    _ => None,
+                }
+            }
+        }),
         "set_language" => one(match &s.set_language {
             None => missing(cx, "a mapping {user, language}"),
             Some(l) => cx.user(&pa.key("user"), &l.user).map(|user| {
