@@ -343,13 +343,13 @@ fn act() -> impl Strategy<Value = Act> {
         1 => bindable.clone().prop_map(Act::Unregister),
         1 => bindable.prop_map(Act::Invalidate),
         // App level: window and/or duration.
-        2 => (0usize..3, proptest::option::of(window()), proptest::option::of(duration()))
+        5 => (0usize..3, proptest::option::of(window()), proptest::option::of(duration()))
             .prop_map(|(user, window, duration)| {
                 let window = if window.is_none() && duration.is_none() { Some("22:00-07:00".into()) } else { window };
                 Act::Dnd { user, conv: None, window, duration }
             }),
         // Conversation level: a duration (a window there is rejected, DNDW-07).
-        1 => (0usize..3, conv_sel(), proptest::option::weighted(0.1, window()), duration())
+        2 => (0usize..3, conv_sel(), proptest::option::weighted(0.1, window()), duration())
             .prop_map(|(user, c, window, duration)| Act::Dnd { user, conv: Some(c), window, duration: Some(duration) }),
         1 => (0usize..3, proptest::option::of(conv_sel()), prop_oneof![Just("ALL"), Just("AT"), Just("NONE")])
             .prop_map(|(u, c, t)| Act::Remind(u, c, t)),
