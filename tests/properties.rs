@@ -6,7 +6,10 @@
 //!   set time + value × unit".
 //! - `Server::handle` on random input sequences never panics, and every send
 //!   yields exactly one `Decided` per known recipient device, a `Push` right
-//!   after each push verdict, and no push to a kicked device.
+//!   after each push verdict, no push to a kicked device, none to a device the
+//!   server held online (nor, under all_offline, to a user with one), and
+//!   badges that follow the offline-count model. The same invariants run
+//!   through the whole simulated pipeline in `tests/pipeline_props.rs`.
 //!
 //! Failures persist under `tests/proptest-regressions/` (STYLE.md B3).
 
@@ -23,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: 400,
+        cases: 2000,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
             "tests/proptest-regressions/properties.txt",
         ))),
@@ -325,8 +328,8 @@ fn op() -> impl Strategy<Value = Op> {
             0usize..7,
             0u8..5,
             0u8..4,
-            any::<bool>(),
-            any::<bool>()
+            proptest::bool::weighted(0.2),
+            proptest::bool::weighted(0.1)
         )
             .prop_map(|(from, to, kind, mention, force, silent)| Op::Send {
                 from,
@@ -376,6 +379,8 @@ fn profile_of(i: u8) -> Profile {
 #[derive(Default)]
 struct Model {
     known: BTreeMap<String, BTreeSet<DeviceKey>>,
+    /// Per user: (reported baseline, messages pushed since the last reset).
+    badge: BTreeMap<String, (u32, u32)>,
     groups: BTreeMap<String, Vec<String>>,
     kicked: BTreeSet<DeviceKey>,
 }
@@ -424,6 +429,17 @@ proptest! {
         let mut model = Model { groups, ..Model::default() };
         let mut now = SimTime(1_772_294_400_000);
         let mut next_id = 1;
+        // Start with two bound, offline devices per registered user, so sends
+        // have recipients to push to (without this prelude pushes are rare).
+        for (u, user) in USERS[..3].iter().enumerate() {
+            for (n, name) in NAMES[..2].iter().enumerate() {
+                let device = DeviceKey::new(user, name);
+                server.handle(Input::Login { device: device.clone(), platform: Platform::Android, last_seen: None }, now);
+                server.handle(Input::BindToken { device: device.clone(), cert: "fcm-prod".into(), token: format!("p{u}{n}") }, now);
+                server.handle(Input::ConnectionLost { device: device.clone() }, now);
+                model.known.entry(user.to_string()).or_default().insert(device);
+            }
+        }
         for op in ops {
             let key = |u: usize, n: usize| DeviceKey::new(USERS[u], NAMES[n]);
             let mut sent = None;
@@ -489,7 +505,28 @@ proptest! {
                     Input::Api(ApiRequest::CreateGroup { group: id, members })
                 }
             };
+            // The server's own view of presence before the input (PRS-01, MDV-01).
+            let online_before: BTreeSet<DeviceKey> = model
+                .known
+                .values()
+                .flatten()
+                .filter(|d| server.device(d).is_some_and(|x| x.is_online(server.profile())))
+                .cloned()
+                .collect();
+            let is_badge_report = matches!(&input, Input::AppState { badge: Some(_), device, .. } if server.device(device).is_some());
+            let reported = match &input {
+                Input::AppState { badge: Some(b), device, .. } => Some((device.user.clone(), *b)),
+                _ => None,
+            };
             let out = server.handle(input, now);
+            if let (true, Some((user, b))) = (is_badge_report, reported) {
+                model.badge.insert(user, (b, 0));
+            }
+            for o in &out {
+                if let Output::LoggedIn { device } = o {
+                    model.badge.remove(&device.user); // BDG-06: a login resets
+                }
+            }
             for o in &out {
                 match o {
                     Output::LoggedIn { device } => {
@@ -522,6 +559,26 @@ proptest! {
                     }
                 }
                 prop_assert!(seen.values().all(|&n| n == 1), "{:?}", seen);
+                // No push to an online device; under all_offline none to a user
+                // with an online device (PRS-01, MDV-01).
+                let all_offline = server.profile().multi_policy == pushsim::core::profile::MultiPolicy::AllOffline;
+                let mut pushed_users = BTreeSet::new();
+                for o in &out {
+                    if let Output::Push(job) = o {
+                        prop_assert!(!online_before.contains(&job.device), "pushed online {}", job.device);
+                        prop_assert!(
+                            !all_offline || !online_before.iter().any(|d| d.user == job.device.user),
+                            "all_offline: pushed {} while another device is online", job.device
+                        );
+                        // Badge (BDG-06, A-20 off): baseline + messages pushed since the
+                        // user's last login or report; every push of one message the same.
+                        let (base, n) = model.badge.entry(job.device.user.clone()).or_insert((0, 0));
+                        if pushed_users.insert(job.device.user.clone()) {
+                            *n += 1;
+                        }
+                        prop_assert_eq!(job.notification.badge, Some(*base + *n), "badge of {}", job.device);
+                    }
+                }
                 let decided: BTreeSet<DeviceKey> = seen.into_keys().collect();
                 prop_assert_eq!(decided, expected);
             }

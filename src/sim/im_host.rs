@@ -113,6 +113,9 @@ impl Im {
                     self.send_to(&device, ServerFrame::Kicked { by: by.to_string() });
                     // Dropping the sender lets the writer flush and close the socket.
                     self.conns.borrow_mut().remove(&device);
+                    // A silent connection kicked here is gone: no heartbeat
+                    // timeout will ever report it, so the world must not wait.
+                    self.shared.silent.borrow_mut().remove(&device);
                 }
                 Output::LoggedOut { device, .. } => {
                     self.send_to(&device, ServerFrame::LoggedOut);
