@@ -73,6 +73,8 @@ impl Ruling {
 /// Why a device is not pushed: copyable facts, rendered on demand.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Why {
+    /// Out of contact longer than the PushOnline TTL (PRS-09), in days.
+    LongAbsence(u32),
     /// zego's platform rule: a device of the user is online on a rule platform (D-04).
     PlatformRule(usize),
     /// An online-only message (MSG-11).
@@ -112,6 +114,7 @@ impl Why {
             Why::Silent => "MSG-08",
             Why::Control => "MSG-10",
             Why::OnlineOnly => "MSG-11",
+            Why::LongAbsence(_) => "PRS-09",
             Why::PlatformRule(_) => "D-04",
             Why::ChatRoom => "MSG-03",
             Why::Sender => "PRS-10",
@@ -139,6 +142,9 @@ impl Why {
         match self {
             Why::Silent => "silent message (em_ignore_notification)".into(),
             Why::Control => "control messages are never pushed".into(),
+            Why::LongAbsence(days) => {
+                format!("no contact for {days} days or more: PushOnline expired")
+            }
             Why::OnlineOnly => {
                 "online-only message: delivered to connected devices only, never stored".into()
             }
@@ -209,7 +215,13 @@ pub fn kind_block(profile: &Profile, msg: &Message) -> Option<Why> {
 }
 
 /// Step 3: eligibility of `device` (an index `me` in the user's device list).
-fn eligibility(profile: &Profile, r: &Recipient<'_>, device: &Device, me: usize) -> Option<Why> {
+fn eligibility(
+    profile: &Profile,
+    r: &Recipient<'_>,
+    device: &Device,
+    me: usize,
+    now: SimTime,
+) -> Option<Why> {
     match device.presence(profile) {
         Presence::Offline => {}
         online => return Some(Why::Online(online)),
@@ -219,6 +231,15 @@ fn eligibility(profile: &Profile, r: &Recipient<'_>, device: &Device, me: usize)
     }
     if device.active_binding().is_none() {
         return Some(Why::NoBinding(device.unbound_by.unwrap_or("TOK-01")));
+    }
+    if profile.push_online_ttl_days > 0 {
+        let ttl_ms = i64::from(profile.push_online_ttl_days) * 86_400_000;
+        if device
+            .offline_since
+            .is_some_and(|since| now.ms_since(since) >= ttl_ms)
+        {
+            return Some(Why::LongAbsence(profile.push_online_ttl_days));
+        }
     }
     if profile.multi_policy == MultiPolicy::AllOffline {
         if let Some(other) = r.online_device.filter(|&i| i != me) {
@@ -250,7 +271,7 @@ pub fn decide(
     if r.is_sender {
         return Ruling::Suppress(Why::Sender);
     }
-    if let Some(why) = eligibility(profile, r, device, me) {
+    if let Some(why) = eligibility(profile, r, device, me, now) {
         return Ruling::Suppress(why);
     }
     if profile.custom_requires_desc && msg.kind == MsgKind::Custom && msg.desc.is_none() {

@@ -51,6 +51,9 @@ pub struct Device {
     pub binding: Option<Binding>,
     /// The rule that removed the last binding (TOK-05/06/07/08/10), for reasons.
     pub unbound_by: Option<&'static str>,
+    /// When the server last lost contact (connection lost or logout), while it
+    /// has none (PRS-09).
+    pub offline_since: Option<crate::core::time::SimTime>,
 }
 
 /// What the server believes about a device right now.
@@ -76,6 +79,7 @@ impl Device {
             login_seq: 0,
             binding: None,
             unbound_by: None,
+            offline_since: None,
         }
     }
 

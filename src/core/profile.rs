@@ -116,6 +116,9 @@ pub struct Profile {
     pub heartbeat_timeout_s: u32,
     /// Heartbeat interval of the simulated SDK, seconds.
     pub heartbeat_interval_s: u32,
+    /// `presence.push_online_ttl_days` (PRS-09): a device out of contact this
+    /// many days is no longer pushed; 0 = never (the reference).
+    pub push_online_ttl_days: u32,
     /// `multi.policy`.
     pub multi_policy: MultiPolicy,
     /// `multi.max_per_platform` (MDV-03).
@@ -164,6 +167,7 @@ impl Profile {
             do_background_push: false,
             heartbeat_timeout_s: 90,
             heartbeat_interval_s: 30,
+            push_online_ttl_days: 0,
             multi_policy: MultiPolicy::AllOffline,
             max_per_platform: 4,
             kick_scope: KickScope::SamePlatform,
@@ -220,6 +224,8 @@ impl Profile {
             name: "tencent".into(),
             do_background_push: true,
             heartbeat_timeout_s: 400,
+            // PushOnline lasts 7 days after the last contact (TC-ST, PRS-09).
+            push_online_ttl_days: 7,
             heartbeat_interval_s: 120,
             multi_policy: MultiPolicy::PerDevice,
             logout_always_unbinds: true,

@@ -139,10 +139,12 @@ impl Server {
                 platform,
                 last_seen,
             } => self.login(device, platform, last_seen, now),
-            Input::Logout { device, unbind } => self.logout(device, unbind),
+            Input::Logout { device, unbind } => self.logout(device, unbind, now),
             Input::ConnectionLost { device } => {
                 if let Some(&i) = self.device_ix.get(&device) {
-                    self.devices[i].connected = false;
+                    let d = &mut self.devices[i];
+                    d.connected = false;
+                    d.offline_since.get_or_insert(now);
                 }
                 Vec::new()
             }
@@ -220,6 +222,7 @@ impl Server {
         let d = &mut self.devices[ix];
         d.session = Session::LoggedIn; // TOK-09: a kicked device's binding is active again
         d.connected = true;
+        d.offline_since = None;
         d.app_state = AppState::Foreground;
         d.platform = platform;
         let user = self.users.get_mut(&key.user).expect("registered user");
@@ -240,7 +243,7 @@ impl Server {
         out
     }
 
-    fn logout(&mut self, key: DeviceKey, unbind: Option<bool>) -> Vec<Output> {
+    fn logout(&mut self, key: DeviceKey, unbind: Option<bool>, now: SimTime) -> Vec<Output> {
         let Some(&ix) = self.device_ix.get(&key) else {
             return vec![Output::LoggedOut {
                 device: key,
@@ -252,6 +255,7 @@ impl Server {
         let d = &mut self.devices[ix];
         d.session = Session::LoggedOut;
         d.connected = false;
+        d.offline_since.get_or_insert(now);
         let mut out = Vec::new();
         let removed = unbind && d.binding.is_some();
         if removed {

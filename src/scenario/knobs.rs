@@ -13,6 +13,10 @@ pub(crate) const KNOBS: &[(&str, &str)] = &[
     ("presence.heartbeat_timeout_s", "an integer ≥ 1"),
     ("presence.heartbeat_interval_s", "an integer ≥ 1"),
     (
+        "presence.push_online_ttl_days",
+        "an integer ≥ 0 (0 = never expires)",
+    ),
+    (
         "multi.policy",
         "all_offline | any_offline | per_device | platform_rule",
     ),
@@ -39,11 +43,7 @@ pub(crate) const KNOBS: &[(&str, &str)] = &[
 ];
 
 /// §12 knobs that exist in RULES.md but have no field in [`Profile`] yet.
-pub(crate) const NOT_IMPLEMENTED: &[&str] = &[
-    "presence.push_online_ttl_days",
-    "multi.targets",
-    "settings.precedence",
-];
+pub(crate) const NOT_IMPLEMENTED: &[&str] = &["multi.targets", "settings.precedence"];
 
 /// Parses `multi.policy` / `app.multi_device_push` values.
 pub(crate) fn multi_policy(s: &str) -> Option<MultiPolicy> {
@@ -109,6 +109,12 @@ pub(crate) fn apply(
         "presence.do_background_push" => p.do_background_push = b()?,
         "presence.heartbeat_timeout_s" => p.heartbeat_timeout_s = n()?,
         "presence.heartbeat_interval_s" => p.heartbeat_interval_s = n()?,
+        "presence.push_online_ttl_days" => {
+            p.push_online_ttl_days = match value {
+                Value::Int(i) if *i >= 0 && *i <= i128::from(u32::MAX) => *i as u32,
+                _ => return Err(bad()),
+            }
+        }
         "multi.policy" => p.multi_policy = multi_policy(s()?).ok_or_else(bad)?,
         "multi.max_per_platform" => p.max_per_platform = n()?,
         "multi.kick_scope" => {

@@ -220,6 +220,8 @@ fn knob_schema(values: &str) -> serde_json::Value {
         json!({ "type": "boolean" })
     } else if values == "an integer ≥ 1" {
         json!({ "type": "integer", "minimum": 1 })
+    } else if values.starts_with("an integer ≥ 0") {
+        json!({ "type": "integer", "minimum": 0, "description": values })
     } else if values.starts_with("a list of vendors") {
         json!({ "type": "array", "items": { "enum": names(Vendor::ALL.iter().map(|v| v.name())) }, "description": values })
     } else if alternatives.len() > 1 && alternatives.iter().all(|a| !a.contains(' ')) {

@@ -645,6 +645,23 @@ fn msg_08_msg_10_a_17_silent_control_and_chat_room_are_not_pushed() {
 }
 
 #[test]
+fn prs_09_tencent_push_online_lasts_seven_days_after_last_contact() {
+    check_with(
+        Profile::tencent(),
+        &format!("{BOB_KILLED} at +6d 09:00\n send alice bob a\n at +8d 09:00\n send alice bob b"),
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         bob/phone m2 no PRS-09…",
+    );
+    // The reference keeps pushing (push_online_ttl_days: 0).
+    check(
+        &format!("{BOB_KILLED} at +30d 09:00\n send alice bob a"),
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1",
+    );
+}
+
+#[test]
 fn msg_11_online_only_messages_are_never_pushed_nor_stored() {
     check(
         &format!("{BOB_KILLED} online_only\n send alice bob a\n send alice bob b\n login bob/phone last=0"),
