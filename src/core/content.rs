@@ -46,7 +46,13 @@ pub type Templates = BTreeMap<String, PushTemplate>;
 pub const DEFAULT_TEMPLATE: &str = "default";
 
 /// Fills a template pattern (see the module doc).
-fn fill(pattern: &str, args: &[String], msg: &Message, language: Option<&str>) -> String {
+fn fill(
+    pattern: &str,
+    args: &[String],
+    msg: &Message,
+    language: Option<&str>,
+    nickname: Option<&str>,
+) -> String {
     let mut out = String::with_capacity(pattern.len());
     let mut rest = pattern;
     while let Some(open) = rest.find('{') {
@@ -58,7 +64,8 @@ fn fill(pattern: &str, args: &[String], msg: &Message, language: Option<&str>) -
         let key = &tail[1..close];
         let value = match key {
             "$msg" => Some(kind_body(msg, language)),
-            "$fromNickname" | "$dynamicFrom" => Some(msg.from.as_str()),
+            "$fromNickname" => Some(nickname.unwrap_or(&msg.from)),
+            "$dynamicFrom" => Some(msg.from.as_str()),
             n => n
                 .parse::<usize>()
                 .ok()
@@ -73,13 +80,15 @@ fn fill(pattern: &str, args: &[String], msg: &Message, language: Option<&str>) -
 }
 
 /// The notification `msg` produces for recipient user `to`, whose preferred
-/// language is `language`, carrying `badge`.
+/// language is `language`, carrying `badge`; `nickname` is the sender's push
+/// nickname (CNT-06), shown instead of the sender's id.
 pub fn notification(
     msg: &Message,
     to: &str,
     language: Option<&str>,
     badge: u32,
     templates: &Templates,
+    nickname: Option<&str>,
 ) -> Notification {
     let group = match &msg.to {
         Conversation::Group(g) | Conversation::ChatRoom(g) => Some(g),
@@ -92,18 +101,18 @@ pub fn notification(
     let default = templates.get(DEFAULT_TEMPLATE);
     let (title, body) = match custom {
         Some((t, r)) => (
-            fill(&t.title, &r.title_args, msg, language),
-            fill(&t.content, &r.content_args, msg, language),
+            fill(&t.title, &r.title_args, msg, language, nickname),
+            fill(&t.content, &r.content_args, msg, language, nickname),
         ),
         None => {
             let title = match (&msg.push_title, default, group) {
                 (Some(t), _, _) => t.clone(),
-                (None, Some(d), _) => fill(&d.title, &[], msg, language),
+                (None, Some(d), _) => fill(&d.title, &[], msg, language, nickname),
                 (None, None, Some(g)) => g.clone(),
-                (None, None, None) => msg.from.clone(),
+                (None, None, None) => nickname.unwrap_or(&msg.from).to_string(),
             };
             let body = match (&msg.push_content, default) {
-                (None, Some(d)) => fill(&d.content, &[], msg, language),
+                (None, Some(d)) => fill(&d.content, &[], msg, language, nickname),
                 _ => body(msg, language).to_string(),
             };
             (title, body)
@@ -182,7 +191,7 @@ mod tests {
         body: &str,
         payload: &str,
     ) {
-        let n = notification(msg, "bob", language, 3, &Templates::new());
+        let n = notification(msg, "bob", language, 3, &Templates::new(), None);
         let kv: Vec<String> = n.payload.iter().map(|(k, v)| format!("{k}={v}")).collect();
         assert_eq!(
             (n.title.as_str(), n.body.as_str(), kv.join(" ")),
@@ -254,7 +263,7 @@ mod tests {
             title_args: vec!["#42".into()],
             content_args: vec!["x".into(), "shipped".into()],
         }));
-        let n = notification(&m, "bob", None, 1, &templates());
+        let n = notification(&m, "bob", None, 1, &templates(), None);
         assert_eq!(
             (n.title.as_str(), n.body.as_str()),
             ("Order #42", "alice: shipped (hi) {2}")
@@ -264,13 +273,13 @@ mod tests {
     #[test]
     fn cnt_03_default_template_applies_below_sender_overrides_and_unknown_falls_back() {
         let mut m = Message::text(4, "alice", Conversation::User("bob".into()), "hi");
-        let n = notification(&m, "bob", None, 1, &templates());
+        let n = notification(&m, "bob", None, 1, &templates(), None);
         assert_eq!(
             (n.title.as_str(), n.body.as_str()),
             ("You have a new message", "hi")
         );
         m.push_content = Some("override".into());
-        let n = notification(&m, "bob", None, 1, &templates());
+        let n = notification(&m, "bob", None, 1, &templates(), None);
         assert_eq!(
             (n.title.as_str(), n.body.as_str()),
             ("You have a new message", "override")
@@ -280,8 +289,23 @@ mod tests {
             title_args: vec![],
             content_args: vec![],
         }));
-        let n = notification(&m, "bob", None, 1, &Templates::new());
+        let n = notification(&m, "bob", None, 1, &Templates::new(), None);
         assert_eq!((n.title.as_str(), n.body.as_str()), ("alice", "override"));
+    }
+
+    #[test]
+    fn cnt_06_push_nickname_replaces_the_sender_id_in_titles_and_templates() {
+        let m = Message::text(3, "alice", Conversation::User("bob".into()), "hi");
+        let n = notification(&m, "bob", None, 1, &Templates::new(), Some("Alice W."));
+        assert_eq!((n.title.as_str(), n.body.as_str()), ("Alice W.", "hi"));
+        assert_eq!(
+            n.payload.get("f").map(String::as_str),
+            Some("alice"),
+            "the payload keeps the id"
+        );
+        let g = Message::text(4, "alice", Conversation::Group("g1".into()), "hi");
+        let n = notification(&g, "bob", None, 1, &Templates::new(), Some("Alice W."));
+        assert_eq!(n.title, "g1", "a group title stays the group");
     }
 
     #[test]

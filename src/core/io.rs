@@ -134,6 +134,13 @@ pub enum ApiRequest {
         /// Content pattern.
         content: String,
     },
+    /// easemob `updatePushNickname` (CNT-06); `None` clears.
+    SetNickname {
+        /// Whose nickname.
+        user: UserId,
+        /// The nickname.
+        nickname: Option<String>,
+    },
     /// zego `updateUserOfflinePushRule` (D-04, E-45).
     SetPushRule {
         /// Whose rule.

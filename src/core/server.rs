@@ -428,6 +428,14 @@ impl Server {
                     });
                 vec![Output::Accepted { what }]
             }
+            ApiRequest::SetNickname { user, nickname } => {
+                let what = format!(
+                    "{user}: push nickname {}",
+                    nickname.as_deref().unwrap_or("cleared")
+                );
+                self.users.entry(user).or_default().settings.push_nickname = nickname;
+                vec![Output::Accepted { what }]
+            }
             ApiRequest::SetLanguage { user, language } => {
                 let what = format!(
                     "{user}: push language {}",
@@ -592,6 +600,11 @@ impl Server {
         let stored = !matches!(msg.to, Conversation::ChatRoom(_)) && !msg.online_only;
         let store_ix = self.n_stored;
         let mut out = Vec::with_capacity(4 * names.len() + 2);
+        // The sender's push nickname (CNT-06), shown instead of its id.
+        let nickname = self
+            .users
+            .get(&msg.from)
+            .and_then(|u| u.settings.push_nickname.clone());
         let mut rulings = std::mem::take(&mut self.rulings);
         for &name in &names {
             let is_sender = name == msg.from;
@@ -690,6 +703,7 @@ impl Server {
                                 language,
                                 badge,
                                 &self.templates,
+                                nickname.as_deref(),
                             ),
                         };
                         let verdict = Verdict::Push {

@@ -179,6 +179,8 @@ pub struct Settings {
     pub convs: BTreeMap<Conversation, Level>,
     /// Preferred push language (CNT-05).
     pub language: Option<String>,
+    /// Push nickname shown to recipients instead of the user id (CNT-06).
+    pub push_nickname: Option<String>,
     /// zego's offline push rule (D-04), read under `multi.policy: platform_rule`.
     pub push_rule: Option<PushRule>,
 }

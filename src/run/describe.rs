@@ -122,6 +122,9 @@ fn api(req: &ApiRequest) -> String {
                 names(not_to_receive)
             )
         }
+        ApiRequest::SetNickname { user, nickname } => {
+            format!("set_nickname {user} {}", nickname.as_deref().unwrap_or("-"))
+        }
         ApiRequest::SetLanguage { user, language } => {
             format!("set_language {user} {}", language.as_deref().unwrap_or("-"))
         }

@@ -42,6 +42,7 @@ pub(crate) const ACTION_KEYS: &[&str] = &[
     "invalidate_token",
     "vendor_fault",
     "set_push_rule",
+    "set_nickname",
     "get_settings",
     "create_template",
     "wait",
@@ -439,6 +440,16 @@ pub(crate) struct SetPushRuleFile {
     pub(crate) not_to_receive: Vec<String>,
 }
 
+/// `set_nickname:` — the push nickname recipients see instead of the user id (CNT-06).
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetNicknameFile {
+    /// Whose nickname.
+    pub(crate) user: String,
+    /// The nickname; `~` clears.
+    pub(crate) nickname: Option<String>,
+}
+
 /// `set_language:` — the preferred push language (CNT-05).
 #[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
@@ -669,6 +680,8 @@ pub(crate) struct StepFile {
     pub(crate) vendor_fault: Option<VendorFaultFile>,
     /// zego's offline push rule (D-04, under `multi.policy: platform_rule`).
     pub(crate) set_push_rule: Option<SetPushRuleFile>,
+    /// easemob's push nickname (CNT-06).
+    pub(crate) set_nickname: Option<SetNicknameFile>,
     pub(crate) get_settings: Option<GetSettingsFile>,
     pub(crate) create_template: Option<CreateTemplateFile>,
     /// `wait: true` only advances time.

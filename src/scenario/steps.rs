@@ -326,6 +326,15 @@ fn action(cx: &mut Cx<'_>, pa: &Path, key: &str, s: &StepFile, msg_no: u32) -> V
                 }
             }
         }),
+        "set_nickname" => one(match &s.set_nickname {
+            None => missing(cx, "a mapping {user, nickname}"),
+            Some(n) => cx.user(&pa.key("user"), &n.user).map(|user| {
+                Action::Api(ApiRequest::SetNickname {
+                    user,
+                    nickname: n.nickname.clone(),
+                })
+            }),
+        }),
         "set_language" => one(match &s.set_language {
             None => missing(cx, "a mapping {user, language}"),
             Some(l) => cx.user(&pa.key("user"), &l.user).map(|user| {

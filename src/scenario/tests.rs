@@ -364,7 +364,7 @@ fn bad_platform_vendor_remind_type() {
 fn step_with_zero_or_two_actions() {
     assert_eq!(
         errs_after_head("steps:\n  - at: \"21:00\"\n  - at: \"21:01\"\n    login: bob/phone\n    kill: bob/phone\n"),
-        "t.yaml:14:5: error: steps[0]: a step needs an action\n  help: actions: login, logout, background, foreground, disconnect, reconnect, kill, restart, bind_token, unregister, set_remind, clear_remind, set_dnd, set_language, create_group, send, invalidate_token, vendor_fault, set_push_rule, get_settings, create_template, wait\n\
+        "t.yaml:14:5: error: steps[0]: a step needs an action\n  help: actions: login, logout, background, foreground, disconnect, reconnect, kill, restart, bind_token, unregister, set_remind, clear_remind, set_dnd, set_language, create_group, send, invalidate_token, vendor_fault, set_push_rule, set_nickname, get_settings, create_template, wait\n\
          t.yaml:17:5: error: steps[1].kill: a step has one action; found `login` and `kill`\n  help: split it into steps with the same `at` (they run in file order)"
     );
 }
