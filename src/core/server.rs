@@ -253,7 +253,11 @@ impl Server {
         let unbind = self.profile.logout_always_unbinds
             || unbind.unwrap_or(self.profile.logout_unbind_default);
         let d = &mut self.devices[ix];
-        d.session = Session::LoggedOut;
+        // A kicked session stays kicked: its logout must not wake the suspended
+        // binding; only an explicit unbind removes it.
+        if d.session != Session::Kicked {
+            d.session = Session::LoggedOut;
+        }
         d.connected = false;
         d.offline_since.get_or_insert(now);
         let mut out = Vec::new();

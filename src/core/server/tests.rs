@@ -661,6 +661,25 @@ fn prs_09_tencent_push_online_lasts_seven_days_after_last_contact() {
     );
 }
 
+/// Found by tests/properties.rs: a kicked device that then logs out with
+/// `unbind: false` must stay unpushable (its binding is suspended, A-21).
+#[test]
+fn a_21_logout_of_a_kicked_device_does_not_wake_its_binding() {
+    let mut p = Profile::easemob();
+    p.max_per_platform = 1;
+    check_with(
+        p,
+        "login bob/phone\nbind bob/phone fcm-prod t1\nkill bob/phone\n login bob/pad\n logout bob/phone keep\n send alice bob a",
+        "sync bob/phone []
+         kick bob/phone by bob/pad
+         sync bob/pad []
+         logged-out bob/phone unbound=false
+         deliver bob/pad m1
+         bob/pad m1 no PRS-02…
+         bob/phone m1 no MDV-05…",
+    );
+}
+
 #[test]
 fn msg_11_online_only_messages_are_never_pushed_nor_stored() {
     check(
