@@ -24,10 +24,7 @@ pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) ->
     match handler {
         "token" => token(model, p, now),
         "send" => send(model, p, now),
-        _ => Reply::with(
-            "not_found",
-            vec![("detail", format!("unknown handler {handler}"))],
-        ),
+        _ => Reply::unknown_handler(handler),
     }
 }
 
@@ -36,13 +33,8 @@ fn token(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
     match verify(model, assertion, now) {
         Err(detail) => Reply::with("invalid_grant", vec![("detail", detail)]),
         Ok(()) => {
-            let n = model.state.next_id();
-            let value = format!("ya29.pushsim-{n:06}");
+            let value = model.issue_token("ya29.pushsim-", now);
             let lifetime = model.spec.auth.lifetime_s;
-            model
-                .state
-                .issued
-                .insert(value.clone(), now.plus_ms(lifetime * 1000));
             Reply::with(
                 "token_ok",
                 vec![

@@ -1,6 +1,6 @@
 //! Honor's stateful parts: the client-credentials exchange and sendMessage.
 
-use super::model::{Model, Parsed, Reply};
+use super::model::{client_credentials, Model, Parsed, Reply};
 use crate::core::time::SimTime;
 use crate::vendor::wire::{at, bearer};
 
@@ -19,28 +19,12 @@ pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) ->
     match handler {
         "token" => token(model, p, now),
         "send" => send(model, p, now),
-        _ => Reply::with(
-            "not_found",
-            vec![("detail", format!("unknown handler {handler}"))],
-        ),
+        _ => Reply::unknown_handler(handler),
     }
 }
 
 fn token(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
-    let c = &model.spec.credentials;
-    let ok = p.form.get("client_id") == Some(&c.client_id)
-        && p.form.get("client_secret") == Some(&c.secret);
-    if !ok {
-        return Reply::plain("invalid_client");
-    }
-    let value = model.issue_token("honor-at-", now);
-    Reply::with(
-        "token_ok",
-        vec![
-            ("access_token", value),
-            ("expires_in", model.spec.auth.lifetime_s.to_string()),
-        ],
-    )
+    client_credentials(model, p, now, |n| format!("honor-at-{n:06}"))
 }
 
 fn send(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {

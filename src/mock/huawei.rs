@@ -1,6 +1,6 @@
 //! Huawei's stateful parts: the client-credentials exchange and the send.
 
-use super::model::{Model, Parsed, Reply};
+use super::model::{client_credentials, Model, Parsed, Reply};
 use crate::core::time::SimTime;
 use crate::vendor::wire::{at, bearer};
 
@@ -21,35 +21,13 @@ pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) ->
     match handler {
         "token" => token(model, p, now),
         "send" => send(model, p, now),
-        _ => Reply::with(
-            "not_found",
-            vec![("detail", format!("unknown handler {handler}"))],
-        ),
+        _ => Reply::unknown_handler(handler),
     }
 }
 
 fn token(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
-    let c = &model.spec.credentials;
-    let id_ok = p.form.get("client_id").is_some_and(|v| *v == c.client_id);
-    let secret_ok = p.form.get("client_secret").is_some_and(|v| *v == c.secret);
-    if !(id_ok && secret_ok) {
-        return Reply::plain("invalid_client");
-    }
-    let n = model.state.next_id();
     // Real tokens contain '+', '/' and '=' (VENDORS.md §2.1).
-    let value = format!("DQEhw{n:06}/pushsim+token=");
-    let lifetime = model.spec.auth.lifetime_s;
-    model
-        .state
-        .issued
-        .insert(value.clone(), now.plus_ms(lifetime * 1000));
-    Reply::with(
-        "token_ok",
-        vec![
-            ("access_token", value),
-            ("expires_in", lifetime.to_string()),
-        ],
-    )
+    client_credentials(model, p, now, |n| format!("DQEhw{n:06}/pushsim+token="))
 }
 
 fn send(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {

@@ -23,10 +23,7 @@ pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) ->
     let _ = now;
     match handler {
         "send" => send(model, p),
-        _ => Reply::with(
-            "not_found",
-            vec![("detail", format!("unknown handler {handler}"))],
-        ),
+        _ => Reply::unknown_handler(handler),
     }
 }
 

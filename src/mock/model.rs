@@ -33,6 +33,38 @@ impl Reply {
     pub fn with(name: &'static str, vars: Vec<(&'static str, String)>) -> Reply {
         Reply { name, vars }
     }
+
+    /// A route names a handler its vendor's model does not have (a mock-file bug).
+    pub fn unknown_handler(handler: &str) -> Reply {
+        Reply::with(
+            "not_found",
+            vec![("detail", format!("unknown handler {handler}"))],
+        )
+    }
+}
+
+/// The OAuth client-credentials exchange (Huawei, Honor): the form's
+/// `client_id` and `client_secret` must be the mock's; the token is `value(n)`.
+pub fn client_credentials(
+    model: &mut Model,
+    p: &Parsed<'_>,
+    now: SimTime,
+    value: fn(u64) -> String,
+) -> Reply {
+    let c = &model.spec.credentials;
+    let ok = p.form.get("client_id") == Some(&c.client_id)
+        && p.form.get("client_secret") == Some(&c.secret);
+    if !ok {
+        return Reply::plain("invalid_client");
+    }
+    let token = model.issue_token_with(value, now);
+    Reply::with(
+        "token_ok",
+        vec![
+            ("access_token", token),
+            ("expires_in", model.spec.auth.lifetime_s.to_string()),
+        ],
+    )
 }
 
 /// A request as the handlers see it: parsed once.
@@ -89,10 +121,19 @@ impl Model {
         }
     }
 
-    /// Issues an access token valid for the spec's lifetime.
+    /// Issues an access token `{prefix}{n:06}` valid for the spec's lifetime.
     pub fn issue_token(&mut self, prefix: &str, now: SimTime) -> String {
         let n = self.state.next_id();
-        let value = format!("{prefix}{n:06}");
+        self.record_token(format!("{prefix}{n:06}"), now)
+    }
+
+    /// Issues an access token `value(n)` valid for the spec's lifetime.
+    pub fn issue_token_with(&mut self, value: fn(u64) -> String, now: SimTime) -> String {
+        let n = self.state.next_id();
+        self.record_token(value(n), now)
+    }
+
+    fn record_token(&mut self, value: String, now: SimTime) -> String {
         let lifetime = self.spec.auth.lifetime_s;
         self.state
             .issued

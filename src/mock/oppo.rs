@@ -42,10 +42,7 @@ pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) ->
     match handler {
         "auth" => auth(model, p, now),
         "send" => send(model, p, now),
-        _ => Reply::with(
-            "not_found",
-            vec![("detail", format!("unknown handler {handler}"))],
-        ),
+        _ => Reply::unknown_handler(handler),
     }
 }
 
