@@ -43,8 +43,9 @@ fn fault_steps_are_checked_with_positions() {
         ""
     );
     let e = errors("{ vendor: fcm, fault: rate_limted }");
+    // Line 14, column 41: the value of `fault:`.
     assert!(
-        e.starts_with("t.yaml:14:5:") || e.contains("t.yaml:14:"),
+        e.starts_with("t.yaml:14:41: error: steps[0].vendor_fault.fault:"),
         "{e}"
     );
     assert!(

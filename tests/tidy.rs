@@ -55,18 +55,27 @@ const TIMING_ALLOWED: &[&str] = &["src/bench.rs", "src/cli/run.rs"];
 /// which answers requests from outside any simulation.
 const WALL_CLOCK_ALLOWED: &[&str] = &["src/cli/tools.rs"];
 
-#[test]
-fn no_wall_clock_no_unseeded_randomness_no_unordered_maps_in_src() {
+/// Every Rust file under src/ as (path relative to the crate, text).
+fn src_files() -> Vec<(String, String)> {
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(root())
+                .expect("under root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&f).expect("utf-8 source"))
+        })
+        .collect()
+}
+
+#[test]
+fn no_wall_clock_no_unseeded_randomness_no_unordered_maps_in_src() {
     let mut hits = Vec::new();
-    for f in files {
-        let rel = f
-            .strip_prefix(root())
-            .expect("under root")
-            .to_string_lossy()
-            .replace('\\', "/");
-        let text = std::fs::read_to_string(&f).expect("utf-8 source");
+    for (rel, text) in src_files() {
         for (pat, why) in BANNED {
             if *pat == "Instant::now" && TIMING_ALLOWED.contains(&rel.as_str()) {
                 continue;
@@ -86,15 +95,7 @@ fn no_wall_clock_no_unseeded_randomness_no_unordered_maps_in_src() {
 
 #[test]
 fn only_sim_and_runner_use_turmoil_and_core_does_no_io() {
-    let mut files = Vec::new();
-    rust_files(&root().join("src"), &mut files);
-    for f in files {
-        let rel = f
-            .strip_prefix(root())
-            .expect("under root")
-            .to_string_lossy()
-            .replace('\\', "/");
-        let text = std::fs::read_to_string(&f).expect("utf-8 source");
+    for (rel, text) in src_files() {
         // The world lives in src/sim/; the runner steps it.
         if !rel.starts_with("src/sim/") && rel != "src/run/runner.rs" {
             assert!(

@@ -396,6 +396,16 @@ fn every_mock_file_names_only_responses_it_has() {
     ];
     for (v, names) in handlers {
         let spec = MockSpec::load(v).unwrap_or_else(|e| panic!("{e}"));
+        for r in &spec.routes {
+            let found = pushsim::mock::model::handler(v, &r.handler).is_some();
+            assert!(
+                found,
+                "mocks/{}.yaml route {:?} names no handler {:?}",
+                v.name(),
+                r.name,
+                r.handler
+            );
+        }
         let checks = spec
             .routes
             .iter()

@@ -1,6 +1,6 @@
 //! FCM's stateful parts: the JWT-bearer token exchange and the send.
 
-use super::model::{Model, Parsed, Reply};
+use super::model::{Handlers, Model, Parsed, Reply};
 use crate::core::time::SimTime;
 use crate::vendor::fcm::{Claims, ASSERTION_LIFETIME_S, SCOPE, TOKEN_AUDIENCE};
 use crate::vendor::wire::{bearer, str_at};
@@ -19,14 +19,8 @@ pub const RESPONSES: &[&str] = &[
 /// Clock skew Google tolerates on `iat`.
 const SKEW_S: i64 = 60;
 
-/// Dispatches a route's handler.
-pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) -> Reply {
-    match handler {
-        "token" => token(model, p, now),
-        "send" => send(model, p, now),
-        _ => Reply::unknown_handler(handler),
-    }
-}
+/// The handlers routes name in `mocks/fcm.yaml`.
+pub const HANDLERS: Handlers = &[("token", token), ("send", send)];
 
 fn token(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
     let assertion = p.form.get("assertion").map(String::as_str).unwrap_or("");

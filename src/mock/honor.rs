@@ -1,6 +1,6 @@
 //! Honor's stateful parts: the client-credentials exchange and sendMessage.
 
-use super::model::{client_credentials, Model, Parsed, Reply};
+use super::model::{client_credentials, Handlers, Model, Parsed, Reply};
 use crate::core::time::SimTime;
 use crate::vendor::wire::{at, bearer};
 
@@ -14,14 +14,8 @@ pub const RESPONSES: &[&str] = &[
     "not_found",
 ];
 
-/// Dispatches a route's handler.
-pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) -> Reply {
-    match handler {
-        "token" => token(model, p, now),
-        "send" => send(model, p, now),
-        _ => Reply::unknown_handler(handler),
-    }
-}
+/// The handlers routes name in `mocks/honor.yaml`.
+pub const HANDLERS: Handlers = &[("token", token), ("send", send)];
 
 fn token(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
     client_credentials(model, p, now, |n| format!("honor-at-{n:06}"))

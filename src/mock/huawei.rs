@@ -1,6 +1,6 @@
 //! Huawei's stateful parts: the client-credentials exchange and the send.
 
-use super::model::{client_credentials, Model, Parsed, Reply};
+use super::model::{client_credentials, Handlers, Model, Parsed, Reply};
 use crate::core::time::SimTime;
 use crate::vendor::wire::{at, bearer};
 
@@ -16,14 +16,8 @@ pub const RESPONSES: &[&str] = &[
     "not_found",
 ];
 
-/// Dispatches a route's handler.
-pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) -> Reply {
-    match handler {
-        "token" => token(model, p, now),
-        "send" => send(model, p, now),
-        _ => Reply::unknown_handler(handler),
-    }
-}
+/// The handlers routes name in `mocks/huawei.yaml`.
+pub const HANDLERS: Handlers = &[("token", token), ("send", send)];
 
 fn token(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
     // Real tokens contain '+', '/' and '=' (VENDORS.md §2.1).

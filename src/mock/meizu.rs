@@ -1,7 +1,7 @@
 //! Meizu's stateful parts: the MD5 parameter signature and the send, with
 //! per-target failures reported in `value`.
 
-use super::model::{Model, Parsed, Reply};
+use super::model::{Handlers, Model, Parsed, Reply};
 use crate::core::time::SimTime;
 use crate::vendor::meizu::sign;
 use crate::vendor::wire::str_at;
@@ -18,16 +18,10 @@ pub const RESPONSES: &[&str] = &[
     "not_found",
 ];
 
-/// Dispatches a route's handler.
-pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) -> Reply {
-    let _ = now;
-    match handler {
-        "send" => send(model, p),
-        _ => Reply::unknown_handler(handler),
-    }
-}
+/// The handlers routes name in `mocks/meizu.yaml`.
+pub const HANDLERS: Handlers = &[("send", send)];
 
-fn send(model: &mut Model, p: &Parsed<'_>) -> Reply {
+fn send(model: &mut Model, p: &Parsed<'_>, _now: SimTime) -> Reply {
     let c = &model.spec.credentials;
     let params: BTreeMap<String, String> = p.form.clone();
     if params.get("sign").map(String::as_str) != Some(sign(&params, &c.secret).as_str()) {

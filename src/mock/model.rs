@@ -109,7 +109,28 @@ pub struct Model {
 }
 
 /// A handler: the vendor-specific, stateful part of a route.
-pub type Handler = fn(&mut Model, &str, &Parsed<'_>, SimTime) -> Reply;
+pub type Handler = fn(&mut Model, &Parsed<'_>, SimTime) -> Reply;
+
+/// A vendor's handlers by the name routes give them in `mocks/<vendor>.yaml`.
+pub type Handlers = &'static [(&'static str, Handler)];
+
+/// How far a signed request's `timestamp` may be from the vendor's clock
+/// (OPPO and vivo: 10 minutes).
+pub const CLOCK_WINDOW_MS: i64 = 600_000;
+
+/// The handler a route of `vendor` names.
+pub fn handler(vendor: Vendor, name: &str) -> Option<Handler> {
+    let table: Handlers = match vendor {
+        Vendor::Fcm => super::fcm::HANDLERS,
+        Vendor::Huawei => super::huawei::HANDLERS,
+        Vendor::Honor => super::honor::HANDLERS,
+        Vendor::Xiaomi => super::xiaomi::HANDLERS,
+        Vendor::Oppo => super::oppo::HANDLERS,
+        Vendor::Vivo => super::vivo::HANDLERS,
+        Vendor::Meizu => super::meizu::HANDLERS,
+    };
+    table.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
+}
 
 impl Model {
     /// A fresh model.
@@ -161,11 +182,11 @@ impl Model {
     /// Answers one request at calendar time `now`.
     pub fn handle(&mut self, req: &HttpRequest, now: SimTime) -> HttpResponse {
         let path = req.path.split('?').next().unwrap_or("");
-        let Some(route) = self
+        let Some(ri) = self
             .spec
             .routes
             .iter()
-            .find(|r| r.method == req.method && r.path == path)
+            .position(|r| r.method == req.method && r.path == path)
         else {
             // A near miss names the closest route: what a person pointing a
             // client at the mock needs to see.
@@ -185,8 +206,7 @@ impl Model {
             };
             return self.render(&Reply::with("not_found", vec![("detail", detail)]));
         };
-        let route = route.clone();
-        let is_send = route.handler == "send";
+        let is_send = self.spec.routes[ri].handler == "send";
         let fault = self
             .state
             .faults
@@ -218,17 +238,18 @@ impl Model {
             }
             _ => {}
         }
-        let mut resp = self.answer(&route, req, now);
+        let resp = self.answer(ri, req, now);
         match fault {
             Some(FaultKind::Slow { latency_ms }) => {
-                resp.headers
-                    .push((LATENCY_HEADER.into(), latency_ms.to_string()));
-                resp.headers.sort();
+                resp.with_header(LATENCY_HEADER, latency_ms.to_string())
             }
-            Some(FaultKind::Garbage(Garbage::Truncated)) => resp.body.truncate(resp.body.len() / 2),
-            _ => {}
+            Some(FaultKind::Garbage(Garbage::Truncated)) => {
+                let mut cut = resp;
+                cut.body.truncate(cut.body.len() / 2);
+                cut
+            }
+            _ => resp,
         }
-        resp
     }
 
     /// Starts a fault at `now`.
@@ -242,13 +263,8 @@ impl Model {
             .push(ActiveFault::start(self.vendor, spec, now));
     }
 
-    /// The answer without faults: checks, then the vendor's handler.
-    fn answer(
-        &mut self,
-        route: &super::spec::Route,
-        req: &HttpRequest,
-        now: SimTime,
-    ) -> HttpResponse {
+    /// The answer without faults: route `ri`'s checks, then its handler.
+    fn answer(&mut self, ri: usize, req: &HttpRequest, now: SimTime) -> HttpResponse {
         let parsed = Parsed {
             req,
             form: if is_form(req) {
@@ -262,30 +278,14 @@ impl Model {
                 None
             },
         };
-        for check in &route.checks {
-            if !passes(check, &parsed) {
-                let detail = check.detail.clone();
-                let name = self
-                    .spec
-                    .responses
-                    .get_key_value(check.fail.as_str())
-                    .map(|(k, _)| k.clone());
-                return match name {
-                    Some(n) => self.render_named(&n, &[("detail", detail)]),
-                    None => missing(&check.fail),
-                };
-            }
+        let route = &self.spec.routes[ri];
+        if let Some(check) = route.checks.iter().find(|c| !passes(c, &parsed)) {
+            return self.render_named(&check.fail, &[("detail", check.detail.clone())]);
         }
-        let handler: Handler = match self.vendor {
-            Vendor::Fcm => super::fcm::handle,
-            Vendor::Huawei => super::huawei::handle,
-            Vendor::Honor => super::honor::handle,
-            Vendor::Xiaomi => super::xiaomi::handle,
-            Vendor::Oppo => super::oppo::handle,
-            Vendor::Vivo => super::vivo::handle,
-            Vendor::Meizu => super::meizu::handle,
+        let reply = match handler(self.vendor, &route.handler) {
+            Some(h) => h(self, &parsed, now),
+            None => Reply::unknown_handler(&route.handler),
         };
-        let reply = handler(self, &route.handler, &parsed, now);
         self.render(&reply)
     }
 

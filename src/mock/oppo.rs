@@ -1,7 +1,7 @@
 //! OPPO's stateful parts: the signed auth and the unicast, which checks the
 //! `message` JSON (channel id, JSON `action_parameters`, category) like OPPO.
 
-use super::model::{Model, Parsed, Reply};
+use super::model::{Handlers, Model, Parsed, Reply, CLOCK_WINDOW_MS};
 use crate::core::time::SimTime;
 use crate::vendor::oppo::sign;
 use serde_json::Value;
@@ -21,8 +21,6 @@ pub const RESPONSES: &[&str] = &[
     "not_found",
 ];
 
-/// How far `timestamp` may be from the vendor's clock (OP: 10 minutes).
-const CLOCK_WINDOW_MS: i64 = 600_000;
 /// New-classification categories OPPO accepts (2024).
 const CATEGORIES: &[&str] = &[
     "IM",
@@ -37,14 +35,8 @@ const CATEGORIES: &[&str] = &[
     "SOCIAL",
 ];
 
-/// Dispatches a route's handler.
-pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) -> Reply {
-    match handler {
-        "auth" => auth(model, p, now),
-        "send" => send(model, p, now),
-        _ => Reply::unknown_handler(handler),
-    }
-}
+/// The handlers routes name in `mocks/oppo.yaml`.
+pub const HANDLERS: Handlers = &[("auth", auth), ("send", send)];
 
 fn auth(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
     let c = &model.spec.credentials;

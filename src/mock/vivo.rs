@@ -1,7 +1,7 @@
 //! vivo's stateful parts: the MD5-signed auth and the single push, which
 //! checks appId, classification/category and requestId like vivo.
 
-use super::model::{Model, Parsed, Reply};
+use super::model::{Handlers, Model, Parsed, Reply, CLOCK_WINDOW_MS};
 use crate::core::time::SimTime;
 use crate::vendor::vivo::sign;
 use crate::vendor::wire::{int_of, str_at};
@@ -22,7 +22,6 @@ pub const RESPONSES: &[&str] = &[
     "not_found",
 ];
 
-const CLOCK_WINDOW_MS: i64 = 600_000;
 const SYSTEM: &[&str] = &[
     "IM",
     "ACCOUNT",
@@ -33,14 +32,8 @@ const SYSTEM: &[&str] = &[
 ];
 const OPERATION: &[&str] = &["NEWS", "CONTENT", "MARKETING", "SOCIAL"];
 
-/// Dispatches a route's handler.
-pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) -> Reply {
-    match handler {
-        "auth" => auth(model, p, now),
-        "send" => send(model, p, now),
-        _ => Reply::unknown_handler(handler),
-    }
-}
+/// The handlers routes name in `mocks/vivo.yaml`.
+pub const HANDLERS: Handlers = &[("auth", auth), ("send", send)];
 
 fn auth(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
     let c = &model.spec.credentials;

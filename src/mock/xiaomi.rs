@@ -1,6 +1,6 @@
 //! Xiaomi's stateful parts: the `key=` secret and the send.
 
-use super::model::{Model, Parsed, Reply};
+use super::model::{Handlers, Model, Parsed, Reply};
 use crate::core::time::SimTime;
 
 /// Responses this model names (a test checks that `mocks/xiaomi.yaml` has them).
@@ -15,16 +15,10 @@ pub const RESPONSES: &[&str] = &[
     "not_found",
 ];
 
-/// Dispatches a route's handler.
-pub fn handle(model: &mut Model, handler: &str, p: &Parsed<'_>, now: SimTime) -> Reply {
-    let _ = now;
-    match handler {
-        "send" => send(model, p),
-        _ => Reply::unknown_handler(handler),
-    }
-}
+/// The handlers routes name in `mocks/xiaomi.yaml`.
+pub const HANDLERS: Handlers = &[("send", send)];
 
-fn send(model: &mut Model, p: &Parsed<'_>) -> Reply {
+fn send(model: &mut Model, p: &Parsed<'_>, _now: SimTime) -> Reply {
     let c = &model.spec.credentials;
     let key = p
         .req

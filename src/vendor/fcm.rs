@@ -8,9 +8,11 @@
 //! [`Credentials`] fields: `app_id` = project id, `client_id` = `client_email`,
 //! `secret` = the RSA private key in PEM, `key_id` = `private_key_id`.
 
-use super::wire::{at, form_post, json_of, json_post, retry_after_ms, str_at, string_map};
+use super::wire::{
+    answer_json, at, form_post, json_of, json_post, retry_after_ms, str_at, string_map,
+};
 use super::{
-    token_expiry, AccessToken, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse,
+    oauth_answer, AccessToken, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse,
     VendorResult,
 };
 use crate::core::io::PushJob;
@@ -77,38 +79,15 @@ pub fn auth_request(creds: &Credentials, now: SimTime) -> HttpRequest {
 
 /// Reads the token endpoint's answer.
 pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, VendorResult> {
-    let body = match json_of(&resp.body) {
-        Ok(b) => b,
-        Err(reason) if resp.status >= 500 => return Err(VendorResult::ServerError { reason }),
-        Err(reason) => return Err(VendorResult::Garbage { reason }),
-    };
-    if resp.status == 200 {
-        let value = str_at(&body, "access_token");
-        let expires_in = at(&body, "expires_in").and_then(Value::as_i64);
-        return match (value, expires_in) {
-            (Some(v), Some(e)) if !v.is_empty() && e > 0 => Ok(AccessToken {
-                value: v.to_string(),
-                expires_at: token_expiry(now, e),
-            }),
-            _ => Err(VendorResult::Garbage {
-                reason: "token response without access_token/expires_in".into(),
-            }),
-        };
-    }
     // OAuth errors are `{error, error_description}`; Google API errors (e.g. a
     // 503 from the front end) are `{error: {code, message, status}}`.
-    let reason = match str_at(&body, "error") {
-        Some(e) => format!("{e}: {}", str_at(&body, "error_description").unwrap_or("")),
+    oauth_answer(resp, now, |body| match str_at(body, "error") {
+        Some(e) => format!("{e}: {}", str_at(body, "error_description").unwrap_or("")),
         None => format!(
             "{}: {}",
-            str_at(&body, "error.status").unwrap_or("?"),
-            str_at(&body, "error.message").unwrap_or("")
+            str_at(body, "error.status").unwrap_or("?"),
+            str_at(body, "error.message").unwrap_or("")
         ),
-    };
-    Err(if resp.status >= 500 {
-        VendorResult::ServerError { reason }
-    } else {
-        VendorResult::AuthConfig { reason }
     })
 }
 
@@ -155,10 +134,9 @@ pub fn encode(job: &PushJob, creds: &Credentials, token: Option<&AccessToken>) -
 
 /// What a send answer means.
 pub fn classify(resp: &HttpResponse) -> VendorResult {
-    let body = match json_of(&resp.body) {
+    let body = match answer_json(resp) {
         Ok(b) => b,
-        Err(reason) if resp.status >= 500 => return VendorResult::ServerError { reason },
-        Err(reason) => return VendorResult::Garbage { reason },
+        Err(r) => return r,
     };
     if resp.status == 200 {
         return match str_at(&body, "name") {

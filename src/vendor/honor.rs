@@ -12,7 +12,7 @@
 
 use super::wire::{at, form_post, int_of, json_of, json_post, retry_after_ms, str_at};
 use super::{
-    token_expiry, AccessToken, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse,
+    oauth_answer, AccessToken, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse,
     VendorResult,
 };
 use crate::core::io::PushJob;
@@ -45,34 +45,13 @@ pub fn auth_request(creds: &Credentials) -> HttpRequest {
 
 /// Reads the token answer.
 pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, VendorResult> {
-    let body = match json_of(&resp.body) {
-        Ok(b) => b,
-        Err(reason) if resp.status >= 500 => return Err(VendorResult::ServerError { reason }),
-        Err(reason) => return Err(VendorResult::Garbage { reason }),
-    };
-    if resp.status == 200 {
-        return match (
-            str_at(&body, "access_token"),
-            int_of(body.get("expires_in")),
-        ) {
-            (Some(v), Some(e)) if !v.is_empty() && e > 0 => Ok(AccessToken {
-                value: v.to_string(),
-                expires_at: token_expiry(now, e),
-            }),
-            _ => Err(VendorResult::Garbage {
-                reason: "token response without access_token/expires_in".into(),
-            }),
-        };
-    }
-    let reason = format!(
-        "{}: {}",
-        str_at(&body, "error").unwrap_or("?"),
-        str_at(&body, "error_description").unwrap_or("")
-    );
-    Err(if resp.status >= 500 {
-        VendorResult::ServerError { reason }
-    } else {
-        VendorResult::AuthConfig { reason }
+    // Keycloak-style `{error, error_description}`.
+    oauth_answer(resp, now, |body| {
+        format!(
+            "{}: {}",
+            str_at(body, "error").unwrap_or("?"),
+            str_at(body, "error_description").unwrap_or("")
+        )
     })
 }
 
@@ -115,15 +94,13 @@ pub fn encode(
         json!({"ttl": "86400s", "notification": note}),
     );
     body.insert("token".into(), json!([job.token]));
-    let mut req = json_post(
+    let req = json_post(
         &send_path(&creds.app_id),
         token.map(|t| t.value.as_str()),
         "application/json; charset=UTF-8",
         &Value::Object(body),
     );
-    req.headers.push(("timestamp".into(), now.0.to_string()));
-    req.headers.sort();
-    req
+    req.with_header("timestamp", now.0.to_string())
 }
 
 /// What a send answer means.

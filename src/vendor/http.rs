@@ -48,6 +48,13 @@ impl HttpRequest {
             body,
         }
     }
+    /// The request with one more header, kept normalised.
+    pub fn with_header(mut self, name: &str, value: String) -> Self {
+        self.headers.push((name.to_string(), value));
+        normalise(&mut self.headers);
+        self
+    }
+
     /// First value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
@@ -68,6 +75,13 @@ impl HttpResponse {
             body,
         }
     }
+    /// The response with one more header, kept normalised.
+    pub fn with_header(mut self, name: &str, value: String) -> Self {
+        self.headers.push((name.to_string(), value));
+        normalise(&mut self.headers);
+        self
+    }
+
     /// First value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();

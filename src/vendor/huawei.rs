@@ -11,7 +11,7 @@
 
 use super::wire::{at, form_post, json_of, json_post, retry_after_ms, str_at};
 use super::{
-    token_expiry, AccessToken, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse,
+    oauth_answer, AccessToken, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse,
     VendorResult,
 };
 use crate::core::io::PushJob;
@@ -50,44 +50,23 @@ pub fn auth_request(creds: &Credentials) -> HttpRequest {
 
 /// Reads the token endpoint's answer.
 pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, VendorResult> {
-    let body = match json_of(&resp.body) {
-        Ok(b) => b,
-        Err(reason) if resp.status >= 500 => return Err(VendorResult::ServerError { reason }),
-        Err(reason) => return Err(VendorResult::Garbage { reason }),
-    };
-    if resp.status == 200 {
-        let value = str_at(&body, "access_token");
-        let expires_in = at(&body, "expires_in").and_then(Value::as_i64);
-        return match (value, expires_in) {
-            (Some(v), Some(e)) if !v.is_empty() && e > 0 => Ok(AccessToken {
-                value: v.to_string(),
-                expires_at: token_expiry(now, e),
-            }),
-            _ => Err(VendorResult::Garbage {
-                reason: "token response without access_token/expires_in".into(),
-            }),
-        };
-    }
     // OAuth errors are `{error, sub_error, error_description}`; the push
     // front end answers `{code, msg}`.
-    let reason = match at(&body, "error") {
+    oauth_answer(resp, now, |body| match at(body, "error") {
         Some(code) => {
-            let sub = at(&body, "sub_error")
+            let sub = at(body, "sub_error")
                 .map(Value::to_string)
                 .unwrap_or_else(|| "?".into());
-            let text = str_at(&body, "error_description").unwrap_or("");
-            format!("error {code}/{sub}: {text}")
+            format!(
+                "error {code}/{sub}: {}",
+                str_at(body, "error_description").unwrap_or("")
+            )
         }
         None => format!(
             "{} {}",
-            str_at(&body, "code").unwrap_or("?"),
-            str_at(&body, "msg").unwrap_or("")
+            str_at(body, "code").unwrap_or("?"),
+            str_at(body, "msg").unwrap_or("")
         ),
-    };
-    Err(if resp.status >= 500 {
-        VendorResult::ServerError { reason }
-    } else {
-        VendorResult::AuthConfig { reason }
     })
 }
 

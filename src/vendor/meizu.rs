@@ -9,7 +9,7 @@
 //! [`Credentials`] fields: `app_id`, `secret` = AppSecret. Options:
 //! `notice_msg_type` (`1` private message, the 2025 rule for chat).
 
-use super::wire::{form_body, json_of, md5_hex, parse_form, str_at};
+use super::wire::{answer_json, form_body, md5_hex, parse_form, str_at};
 use super::{
     by_code, Class, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse, VendorResult,
 };
@@ -108,10 +108,9 @@ fn class(code: &str) -> Class {
 
 /// What a send answer means; per-target failures come in `value`.
 pub fn classify(resp: &HttpResponse) -> VendorResult {
-    let body = match json_of(&resp.body) {
+    let body = match answer_json(resp) {
         Ok(b) => b,
-        Err(reason) if resp.status >= 500 => return VendorResult::ServerError { reason },
-        Err(reason) => return VendorResult::Garbage { reason },
+        Err(r) => return r,
     };
     let code = match body.get("code") {
         Some(Value::String(s)) => s.clone(),

@@ -124,6 +124,35 @@ fn token_expiry(now: SimTime, expires_in_s: i64) -> SimTime {
     now.plus_ms(usable * 1000)
 }
 
+/// An OAuth token endpoint's answer (RFC 6749 §5.1): `access_token` and
+/// `expires_in` on 200. Otherwise `reason` spells the vendor's error body; it
+/// is a server error under 5xx and a configuration problem otherwise.
+pub(crate) fn oauth_answer(
+    resp: &HttpResponse,
+    now: SimTime,
+    reason: impl FnOnce(&serde_json::Value) -> String,
+) -> Result<AccessToken, VendorResult> {
+    let body = wire::answer_json(resp)?;
+    if resp.status == 200 {
+        let value = wire::str_at(&body, "access_token");
+        return match (value, wire::int_of(body.get("expires_in"))) {
+            (Some(v), Some(e)) if !v.is_empty() && e > 0 => Ok(AccessToken {
+                value: v.to_string(),
+                expires_at: token_expiry(now, e),
+            }),
+            _ => Err(VendorResult::Garbage {
+                reason: "token response without access_token/expires_in".into(),
+            }),
+        };
+    }
+    let reason = reason(&body);
+    Err(if resp.status >= 500 {
+        VendorResult::ServerError { reason }
+    } else {
+        VendorResult::AuthConfig { reason }
+    })
+}
+
 /// The request that obtains an access token, or `None` when the vendor signs
 /// each request instead of issuing tokens (Xiaomi, Meizu).
 pub fn auth_request(creds: &Credentials, now: SimTime) -> Option<HttpRequest> {

@@ -9,7 +9,7 @@
 //! Options: `channel_id` (required on Android 8+), `category` (2024
 //! classification, e.g. `IM`), `notify_level`, `click_action_activity`.
 
-use super::wire::{at, form_post, int_of, json_of, parse_form, sha256_hex, str_at};
+use super::wire::{answer_json, at, form_post, int_of, parse_form, sha256_hex, str_at};
 use super::{
     by_code, token_expiry, AccessToken, Class, Credentials, DecodeError, DecodedPush, HttpRequest,
     HttpResponse, VendorResult,
@@ -55,11 +55,7 @@ pub fn auth_request(creds: &Credentials, now: SimTime) -> HttpRequest {
 
 /// Reads the auth answer.
 pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, VendorResult> {
-    let body = match json_of(&resp.body) {
-        Ok(b) => b,
-        Err(reason) if resp.status >= 500 => return Err(VendorResult::ServerError { reason }),
-        Err(reason) => return Err(VendorResult::Garbage { reason }),
-    };
+    let body = answer_json(resp)?;
     match (int_of(body.get("code")), str_at(&body, "data.auth_token")) {
         (Some(0), Some(t)) if !t.is_empty() => Ok(AccessToken {
             value: t.to_string(),
@@ -141,10 +137,9 @@ fn class(code: i64) -> Class {
 
 /// What a send answer means.
 pub fn classify(resp: &HttpResponse) -> VendorResult {
-    let body = match json_of(&resp.body) {
+    let body = match answer_json(resp) {
         Ok(b) => b,
-        Err(reason) if resp.status >= 500 => return VendorResult::ServerError { reason },
-        Err(reason) => return VendorResult::Garbage { reason },
+        Err(r) => return r,
     };
     let Some(code) = int_of(body.get("code")) else {
         return VendorResult::Garbage {

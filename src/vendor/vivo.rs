@@ -10,7 +10,7 @@
 //! `secret` = appSecret. Options: `classification` (`1` system, required for
 //! chat), `category` (`IM`), `push_mode` (`0` formal, `1` test).
 
-use super::wire::{int_of, json_of, json_post, md5_hex, str_at};
+use super::wire::{answer_json, int_of, json_of, json_post, md5_hex, str_at};
 use super::{
     by_code, token_expiry, AccessToken, Class, Credentials, DecodeError, DecodedPush, HttpRequest,
     HttpResponse, VendorResult,
@@ -60,11 +60,7 @@ pub fn auth_request(creds: &Credentials, now: SimTime) -> HttpRequest {
 
 /// Reads the auth answer.
 pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, VendorResult> {
-    let body = match json_of(&resp.body) {
-        Ok(b) => b,
-        Err(reason) if resp.status >= 500 => return Err(VendorResult::ServerError { reason }),
-        Err(reason) => return Err(VendorResult::Garbage { reason }),
-    };
+    let body = answer_json(resp)?;
     match (int_of(body.get("result")), str_at(&body, "authToken")) {
         (Some(0), Some(t)) if !t.is_empty() => Ok(AccessToken {
             value: t.to_string(),
@@ -125,12 +121,11 @@ pub fn encode(job: &PushJob, creds: &Credentials, token: Option<&AccessToken>) -
     if let Some(id) = n.notify_id.as_deref().and_then(|s| s.parse::<i64>().ok()) {
         b.insert("notifyId".into(), json!(id));
     }
-    let mut req = json_post(SEND_PATH, None, "application/json", &Value::Object(b));
-    if let Some(t) = token {
-        req.headers.push(("authtoken".into(), t.value.clone()));
-        req.headers.sort();
+    let req = json_post(SEND_PATH, None, "application/json", &Value::Object(b));
+    match token {
+        Some(t) => req.with_header("authToken", t.value.clone()),
+        None => req,
     }
-    req
 }
 
 /// The class of a vivo result code (VV-DOC, VV-MZ, VV-PHP).
@@ -149,10 +144,9 @@ fn class(code: i64) -> Class {
 
 /// What a send answer means.
 pub fn classify(resp: &HttpResponse) -> VendorResult {
-    let body = match json_of(&resp.body) {
+    let body = match answer_json(resp) {
         Ok(b) => b,
-        Err(reason) if resp.status >= 500 => return VendorResult::ServerError { reason },
-        Err(reason) => return VendorResult::Garbage { reason },
+        Err(r) => return r,
     };
     let Some(code) = int_of(body.get("result")) else {
         return VendorResult::Garbage {

@@ -66,6 +66,18 @@ pub(crate) fn json_of(body: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(body).map_err(|e| format!("not JSON ({e}): {}", preview(body)))
 }
 
+/// A vendor answer's JSON body. An answer that is not JSON reads as a server
+/// error under 5xx (an outage, a proxy page) and as garbage otherwise.
+pub(crate) fn answer_json(resp: &HttpResponse) -> Result<Value, super::VendorResult> {
+    json_of(&resp.body).map_err(|reason| {
+        if resp.status >= 500 {
+            super::VendorResult::ServerError { reason }
+        } else {
+            super::VendorResult::Garbage { reason }
+        }
+    })
+}
+
 /// The first 80 characters of a body, for error messages.
 pub(crate) fn preview(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);

@@ -10,7 +10,7 @@
 //! classification), `notify_effect` (`1` launcher, `2` activity by
 //! `intent_uri`; a job's click action forces `2`).
 
-use super::wire::{form_body, json_of, parse_form, str_at};
+use super::wire::{answer_json, form_body, parse_form, str_at};
 use super::{
     by_code, Class, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse, VendorResult,
 };
@@ -91,10 +91,9 @@ fn class(code: i64) -> Class {
 
 /// What a send answer means.
 pub fn classify(resp: &HttpResponse) -> VendorResult {
-    let body = match json_of(&resp.body) {
+    let body = match answer_json(resp) {
         Ok(b) => b,
-        Err(reason) if resp.status >= 500 => return VendorResult::ServerError { reason },
-        Err(reason) => return VendorResult::Garbage { reason },
+        Err(r) => return r,
     };
     let Some(code) = body.get("code").and_then(Value::as_i64) else {
         return VendorResult::Garbage {
