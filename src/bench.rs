@@ -162,7 +162,10 @@ fn core_server() -> Server {
             cert: "fcm-prod".into(),
             token: format!("t-{name}"),
         });
-        setup(Input::ConnectionLost { device });
+        setup(Input::ConnectionLost {
+            device,
+            last_contact: None,
+        });
     }
     setup(Input::Api(ApiRequest::SetDnd {
         user: "bob".into(),

@@ -966,7 +966,9 @@ fn inv_stored_messages_synced_on_login(r: &Run<'_>) -> Check {
 }
 
 /// Each push carries baseline + messages pushed to the user since the user
-/// last logged in (any device) or reported a badge (offline_count, A-20 off).
+/// last logged in (any device) or reported a badge (offline_count, A-20 off),
+/// where a message whose every push to the user was refused or given up
+/// (BDG-06: only accepted pushes count) leaves the count once its last job ends.
 fn inv_badge_follows_offline_count(r: &Run<'_>) -> Check {
     let resets_on_login =
         r.plan.server.profile.badge_model == pushsim::core::profile::BadgeModel::OfflineCount;
@@ -974,6 +976,9 @@ fn inv_badge_follows_offline_count(r: &Run<'_>) -> Check {
     let mut n: BTreeMap<String, u32> = BTreeMap::new();
     let mut counted: BTreeSet<(MsgId, String)> = BTreeSet::new();
     let mut expected: BTreeMap<(MsgId, String), u32> = BTreeMap::new();
+    // Resets per user, and per counted message: (epoch, jobs left, any accepted).
+    let mut epoch: BTreeMap<String, u32> = BTreeMap::new();
+    let mut open: BTreeMap<(MsgId, String), (u32, u32, bool)> = BTreeMap::new();
     for e in r.trace {
         if let Some(step) = r.step(e) {
             if let (
@@ -986,6 +991,7 @@ fn inv_badge_follows_offline_count(r: &Run<'_>) -> Check {
             {
                 baseline.insert(device.user.clone(), *b);
                 n.insert(device.user.clone(), 0);
+                *epoch.entry(device.user.clone()).or_default() += 1;
             }
         }
         match &e.event {
@@ -994,6 +1000,7 @@ fn inv_badge_follows_offline_count(r: &Run<'_>) -> Check {
             Event::LoggedIn { device } if resets_on_login => {
                 baseline.remove(&device.user);
                 n.remove(&device.user);
+                *epoch.entry(device.user.clone()).or_default() += 1;
             }
             Event::Decided {
                 msg,
@@ -1008,12 +1015,17 @@ fn inv_badge_follows_offline_count(r: &Run<'_>) -> Check {
                         (*msg, u.clone()),
                         baseline.get(&u).copied().unwrap_or(0) + *c,
                     );
+                    let e = epoch.get(&u).copied().unwrap_or(0);
+                    open.insert((*msg, u), (e, 1, false));
+                } else if let Some(o) = open.get_mut(&(*msg, u)) {
+                    o.1 += 1;
                 }
             }
             Event::Push {
                 msg,
                 device,
                 notification,
+                result,
                 ..
             } => {
                 let want = expected.get(&(*msg, device.user.clone())).copied();
@@ -1023,11 +1035,49 @@ fn inv_badge_follows_offline_count(r: &Run<'_>) -> Check {
                         msg.0, notification.badge
                     ));
                 }
+                // A job ends accepted, or refused for its token; other answers
+                // are retried or end in `PushAbandoned`.
+                if result == "ok" || result.starts_with("invalid token") {
+                    job_ends(
+                        &mut open,
+                        &mut n,
+                        &epoch,
+                        (*msg, &device.user),
+                        result == "ok",
+                    );
+                }
+            }
+            Event::PushAbandoned { msg, device, .. } => {
+                job_ends(&mut open, &mut n, &epoch, (*msg, &device.user), false);
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// Pending badge counts of [`inv_badge_follows_offline_count`]: one job of
+/// `msg` to `user` ended; a message none of whose jobs was accepted leaves the
+/// count, unless the count was reset since it was counted.
+fn job_ends(
+    open: &mut BTreeMap<(MsgId, String), (u32, u32, bool)>,
+    n: &mut BTreeMap<String, u32>,
+    epoch: &BTreeMap<String, u32>,
+    (msg, user): (MsgId, &str),
+    accepted: bool,
+) {
+    let key = (msg, user.to_string());
+    let Some(o) = open.get_mut(&key) else { return };
+    o.1 -= 1;
+    o.2 |= accepted;
+    if o.1 == 0 {
+        let (e, _, acc) = open.remove(&key).expect("present");
+        if !acc && epoch.get(user).copied().unwrap_or(0) == e {
+            if let Some(c) = n.get_mut(user) {
+                *c = c.saturating_sub(1);
+            }
+        }
+    }
 }
 
 /// The same plan and seed give an identical trace.

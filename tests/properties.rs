@@ -122,7 +122,13 @@ fn bob_server(profile: Profile, zone: &str, now: SimTime) -> Server {
         },
         now,
     );
-    s.handle(Input::ConnectionLost { device: phone }, now);
+    s.handle(
+        Input::ConnectionLost {
+            device: phone,
+            last_contact: None,
+        },
+        now,
+    );
     s
 }
 
@@ -436,7 +442,10 @@ proptest! {
                 let device = DeviceKey::new(user, name);
                 server.handle(Input::Login { device: device.clone(), platform: Platform::Android, last_seen: None }, now);
                 server.handle(Input::BindToken { device: device.clone(), cert: "fcm-prod".into(), token: format!("p{u}{n}") }, now);
-                server.handle(Input::ConnectionLost { device: device.clone() }, now);
+                server.handle(Input::ConnectionLost {
+            device: device.clone(),
+            last_contact: None,
+        }, now);
                 model.known.entry(user.to_string()).or_default().insert(device);
             }
         }
@@ -451,7 +460,10 @@ proptest! {
                     last_seen: seen.map(MsgId),
                 },
                 Op::Logout(u, n, unbind) => Input::Logout { device: key(u, n), unbind },
-                Op::Lost(u, n) => Input::ConnectionLost { device: key(u, n) },
+                Op::Lost(u, n) => Input::ConnectionLost {
+            device: key(u, n),
+            last_contact: None,
+        },
                 Op::State(u, n, bg, badge) => Input::AppState {
                     device: key(u, n),
                     state: if bg { AppState::Background } else { AppState::Foreground },

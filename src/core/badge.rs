@@ -9,6 +9,13 @@
 //! (tencent, zego) only the app's next report does — the server decides
 //! which, this type only counts.
 //! Suppressed messages do not count unless `badge.counts_suppressed`.
+//!
+//! Only pushes the vendor accepted count (BDG-06, A-20, Settled readings). A
+//! push is counted when it is decided, so the next message's badge includes
+//! pushes still on their way (the server cannot know their fate yet), and
+//! refunded when every job of that message to the user ended refused or given
+//! up — unless the count was reset in between ([`Badge::epoch`]). A push retried
+//! and finally accepted therefore counts once.
 
 /// Per-user badge state.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -17,6 +24,9 @@ pub struct Badge {
     pub baseline: u32,
     /// Messages pushed since the user last came online.
     pub n: u32,
+    /// Bumped at every reset (login, report): a refund for a push counted
+    /// before the reset must not take from the new count.
+    pub epoch: u32,
 }
 
 impl Badge {
@@ -25,6 +35,14 @@ impl Badge {
     pub fn count_push(&mut self) -> u32 {
         self.n = self.n.saturating_add(1);
         self.value()
+    }
+
+    /// Every push of a message counted by [`Badge::count_push`] in `epoch` was
+    /// refused or given up: it was never sent, so it does not count (BDG-06).
+    pub fn refund(&mut self, epoch: u32) {
+        if epoch == self.epoch {
+            self.n = self.n.saturating_sub(1);
+        }
     }
 
     /// A message was suppressed but the profile counts it (A-20 knob).
@@ -39,7 +57,7 @@ impl Badge {
 
     /// A device of the user logged in and synced (BDG-06).
     pub fn reset_on_login(&mut self) {
-        *self = Badge::default();
+        self.report(0);
     }
 
     /// A client reported its badge (BDG-02, BDG-06): new baseline, count restarts.
@@ -47,6 +65,7 @@ impl Badge {
         *self = Badge {
             baseline: value,
             n: 0,
+            epoch: self.epoch.wrapping_add(1),
         };
     }
 }
@@ -63,6 +82,11 @@ mod tests {
         for op in ops.split_whitespace() {
             match op {
                 "p" => got.push(b.count_push()),
+                // a push refused by the vendor, counted in the current epoch
+                "x" => {
+                    b.count_push();
+                    b.refund(b.epoch);
+                }
                 "s" if counts_suppressed => b.count_suppressed(),
                 "s" => {}
                 "l" => b.reset_on_login(),
@@ -86,5 +110,21 @@ mod tests {
     #[test]
     fn bdg_02_reported_baseline_plus_one_per_push() {
         check_badges("r5 p p l p", false, &[6, 7, 1]);
+    }
+
+    #[test]
+    fn bdg_06_a_20_a_refused_push_does_not_count() {
+        check_badges("x p p", false, &[1, 2]);
+    }
+
+    #[test]
+    fn bdg_06_a_refund_across_a_reset_leaves_the_new_count_alone() {
+        let mut b = Badge::default();
+        b.count_push();
+        let before = b.epoch;
+        b.reset_on_login();
+        assert_eq!(b.count_push(), 1);
+        b.refund(before); // the push counted before the login was refused later
+        assert_eq!(b.value(), 1);
     }
 }

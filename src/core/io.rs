@@ -5,7 +5,7 @@
 use super::model::*;
 use super::profile::Profile;
 use super::settings::LevelView;
-use super::time::Zone;
+use super::time::{SimTime, Zone};
 use std::collections::BTreeMap;
 
 /// Everything the server needs to know before the first input.
@@ -47,6 +47,10 @@ pub enum Input {
     ConnectionLost {
         /// The device.
         device: DeviceKey,
+        /// When the device was last heard from, if before `now`: a silent loss
+        /// is noticed only at the heartbeat timeout, but absence counts from the
+        /// last contact (PRS-09). `None`: now (a closed connection).
+        last_contact: Option<SimTime>,
     },
     /// The app moved to foreground or background (PRS-03/04); `badge` is the
     /// unread count tencent's doBackground passes (BDG-02).

@@ -45,7 +45,10 @@ pub struct Device {
     pub connected: bool,
     /// Last reported app state.
     pub app_state: AppState,
-    /// Order of the login that started the current session (MDV-04 kicks the smallest).
+    /// Order of the device's newest login (MDV-04 kicks the smallest). Every
+    /// login renews it, a reconnect after a kill included (MDV-06: an auto-login
+    /// is a new login); a killed, never-logged-out device's session dates from
+    /// its last login.
     pub login_seq: u64,
     /// The binding, if any. Suspended (kept, unused) while `session == Kicked`.
     pub binding: Option<Binding>,

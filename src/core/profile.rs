@@ -240,6 +240,9 @@ impl Profile {
                 Vendor::Vivo,
                 Vendor::Oppo,
                 Vendor::Fcm,
+                // VND-03: the seed names no Honor channel; probed last, so an
+                // Honor-only phone still gets a binding.
+                Vendor::Honor,
             ],
             ..Profile::easemob()
         }
@@ -307,8 +310,15 @@ mod tests {
         let ov = [Vendor::Oppo, Vendor::Vivo];
         assert_eq!(Profile::easemob().pick_vendor(&ov), Some(Vendor::Oppo));
         assert_eq!(Profile::tencent().pick_vendor(&ov), Some(Vendor::Vivo));
-        // Honor is not in tencent's documented order: no channel.
-        assert_eq!(Profile::tencent().pick_vendor(&[Vendor::Honor]), None);
+        // VND-03: Honor is probed last under tencent, after FCM.
+        assert_eq!(
+            Profile::tencent().pick_vendor(&[Vendor::Honor]),
+            Some(Vendor::Honor)
+        );
+        assert_eq!(
+            Profile::tencent().pick_vendor(&[Vendor::Honor, Vendor::Fcm]),
+            Some(Vendor::Fcm)
+        );
     }
 
     #[test]

@@ -49,6 +49,28 @@ struct User {
     inbox: Vec<usize>,
 }
 
+/// What the server remembers of a push job until the vendor has answered.
+#[derive(Clone, Copy, Debug)]
+struct JobRec {
+    /// Index into `Server::devices`.
+    device: usize,
+    /// The binding generation the job was sent with (TOK-08).
+    generation: u32,
+    /// Key into `Server::pending_badges`: the first job of the same message to the same user.
+    badge_group: u64,
+}
+
+/// A message counted in a user's badge whose pushes are still at the vendors.
+#[derive(Clone, Copy, Debug)]
+struct PendingBadge {
+    /// The badge epoch it was counted in.
+    epoch: u32,
+    /// Jobs not answered yet.
+    left: u32,
+    /// Whether any of them was accepted.
+    accepted: bool,
+}
+
 /// The reference server. Every profile runs through it: differences are knobs
 /// of [`Profile`], read here and in `decide.rs`, never profile names.
 #[derive(Clone, Debug)]
@@ -68,8 +90,11 @@ pub struct Server {
     templates: Templates,
     /// Store index of a call invite with a timeout → when the invite ends (MSG-04, DLV-05).
     call_ends: BTreeMap<usize, SimTime>,
-    /// Job id − 1 → (device index, binding generation), for vendor feedback (TOK-08).
-    jobs: Vec<(usize, u32)>,
+    /// Job id − 1 → what vendor feedback needs (TOK-08, BDG-06).
+    jobs: Vec<JobRec>,
+    /// First job id of a message × user push → the badge count awaiting the
+    /// vendors' answers (BDG-06: only accepted pushes count).
+    pending_badges: BTreeMap<u64, PendingBadge>,
     next_login_seq: u64,
     next_generation: u32,
     rulings: Vec<Ruling>,
@@ -105,6 +130,7 @@ impl Server {
             call_ends: BTreeMap::new(),
             templates: Templates::new(),
             jobs: Vec::new(),
+            pending_badges: BTreeMap::new(),
             next_login_seq: 1,
             next_generation: 1,
             rulings: Vec::new(),
@@ -140,11 +166,15 @@ impl Server {
                 last_seen,
             } => self.login(device, platform, last_seen, now),
             Input::Logout { device, unbind } => self.logout(device, unbind, now),
-            Input::ConnectionLost { device } => {
+            Input::ConnectionLost {
+                device,
+                last_contact,
+            } => {
                 if let Some(&i) = self.device_ix.get(&device) {
                     let d = &mut self.devices[i];
                     d.connected = false;
-                    d.offline_since.get_or_insert(now);
+                    d.offline_since
+                        .get_or_insert(last_contact.map_or(now, |t| t.min(now)));
                 }
                 Vec::new()
             }
@@ -216,9 +246,11 @@ impl Server {
                     by: key.clone(),
                 });
             }
-            self.devices[ix].login_seq = self.next_login_seq;
-            self.next_login_seq += 1;
         }
+        // MDV-04/06: every login, an auto-login after a kill or a re-login on a
+        // live session included, is the device's newest login and ranks it.
+        self.devices[ix].login_seq = self.next_login_seq;
+        self.next_login_seq += 1;
         let d = &mut self.devices[ix];
         d.session = Session::LoggedIn; // TOK-09: a kicked device's binding is active again
         d.connected = true;
@@ -358,13 +390,14 @@ impl Server {
     }
 
     fn feedback(&mut self, job: u64, result: PushFeedback) -> Vec<Output> {
+        let Some(&rec) = job.checked_sub(1).and_then(|j| self.jobs.get(j as usize)) else {
+            return Vec::new();
+        };
+        self.settle_badge(rec, result == PushFeedback::Delivered);
         let PushFeedback::InvalidToken { reason } = result else {
             return Vec::new();
         };
-        let Some(&(ix, generation)) = job.checked_sub(1).and_then(|j| self.jobs.get(j as usize))
-        else {
-            return Vec::new();
-        };
+        let (ix, generation) = (rec.device, rec.generation);
         let d = &mut self.devices[ix];
         let current = d
             .binding
@@ -374,6 +407,29 @@ impl Server {
             return vec![unbind_device(d, "TOK-08", format!("vendor: {reason}"))];
         }
         Vec::new()
+    }
+
+    /// One job of a counted message answered: when the last one has and none
+    /// was accepted, the message was never pushed and leaves the badge (BDG-06, A-20).
+    fn settle_badge(&mut self, rec: JobRec, accepted: bool) {
+        let Some(p) = self.pending_badges.get_mut(&rec.badge_group) else {
+            return; // answered twice: already settled
+        };
+        p.left = p.left.saturating_sub(1);
+        p.accepted |= accepted;
+        if p.left > 0 {
+            return;
+        }
+        let p = self
+            .pending_badges
+            .remove(&rec.badge_group)
+            .expect("looked up above");
+        if !p.accepted {
+            let user = &self.devices[rec.device].key.user;
+            if let Some(u) = self.users.get_mut(user) {
+                u.badge.refund(p.epoch);
+            }
+        }
     }
 
     // ---- API: settings and sending -------------------------------------------
@@ -673,8 +729,10 @@ impl Server {
                 }
                 user.badge.value()
             };
+            let epoch = user.badge.epoch;
             // Phase 3: outputs, devices in name order.
             let user = &self.users[name];
+            let mut badge_group: Option<(u64, u32)> = None;
             let language = user.settings.language.as_deref();
             // The devices of one user are usually suppressed for the same
             // reason (a DND window, a remind type): render it once.
@@ -693,7 +751,13 @@ impl Server {
                             .active_binding()
                             .expect("decide pushes only bound devices");
                         let id = self.jobs.len() as u64 + 1;
-                        self.jobs.push((d, b.generation));
+                        let group = badge_group.get_or_insert((id, 0));
+                        group.1 += 1;
+                        self.jobs.push(JobRec {
+                            device: d,
+                            generation: b.generation,
+                            badge_group: group.0,
+                        });
                         let job = PushJob {
                             id,
                             msg: msg.id,
@@ -744,6 +808,14 @@ impl Server {
                         }));
                     }
                 }
+            }
+            if let Some((first, left)) = badge_group {
+                let pending = PendingBadge {
+                    epoch,
+                    left,
+                    accepted: false,
+                };
+                self.pending_badges.insert(first, pending);
             }
         }
         self.rulings = rulings;

@@ -107,6 +107,7 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                 title,
                 body,
                 badge,
+                vendor,
             } => {
                 let hits: Vec<&PushRecord> = sent
                     .iter()
@@ -127,6 +128,7 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                     title.as_ref().is_none_or(|t| *t == p.notification.title)
                         && body.as_ref().is_none_or(|b| *b == p.notification.body)
                         && badge.is_none_or(|b| Some(b) == p.notification.badge)
+                        && vendor.is_none_or(|v| v == p.vendor)
                 };
                 if !hits.iter().any(content_ok) {
                     let mut want = want;
@@ -139,12 +141,16 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                     if let Some(b) = badge {
                         want.push_str(&format!(" with badge {b}"));
                     }
+                    if let Some(v) = vendor {
+                        want.push_str(&format!(" via {}", v.name()));
+                    }
                     let got = hits
                         .iter()
                         .map(|p| {
                             format!(
-                                "{} title {:?} body {:?} badge {:?}",
+                                "{} via {} title {:?} body {:?} badge {:?}",
                                 p.msg,
+                                p.vendor.name(),
                                 p.notification.title,
                                 p.notification.body,
                                 p.notification.badge

@@ -732,6 +732,9 @@ pub(crate) struct PushFile {
     pub(crate) body: Option<String>,
     /// Expected badge.
     pub(crate) badge: Option<u32>,
+    /// Expected vendor channel (`fcm`, `huawei`, …).
+    #[schemars(with = "Option<VendorName>")]
+    pub(crate) vendor: Option<String>,
 }
 
 /// `pushes:` — exactly `count` pushes match.

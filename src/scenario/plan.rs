@@ -166,6 +166,8 @@ pub enum ExpectKind {
         body: Option<String>,
         /// Expected badge.
         badge: Option<u32>,
+        /// Expected vendor channel.
+        vendor: Option<Vendor>,
     },
     /// No push matches.
     NoPush(PushFilter),

@@ -700,11 +700,25 @@ impl Ex<'_, '_> {
     fn kind(&mut self, p: &Path, e: &ExpectFile) -> Option<ExpectKind> {
         if let Some(x) = &e.push {
             let filter = self.filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())?;
+            let vendor = match x.vendor.as_deref().map(|v| (v, Vendor::parse(v))) {
+                None => None,
+                Some((_, Some(v))) => Some(v),
+                Some((name, None)) => {
+                    let names: Vec<_> = Vendor::ALL.iter().map(|v| v.name()).collect();
+                    self.cx.err(
+                        &p.key("vendor"),
+                        format!("unknown vendor `{name}`"),
+                        Some(format!("expected one of: {}", names.join(", "))),
+                    );
+                    return None;
+                }
+            };
             return Some(ExpectKind::Push {
                 filter,
                 title: x.title.clone(),
                 body: x.body.clone(),
                 badge: x.badge,
+                vendor,
             });
         }
         if let Some(x) = &e.no_push {

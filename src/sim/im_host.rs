@@ -12,6 +12,7 @@ use super::wire::{read_frame, write_frame, DeviceFrame, ServerFrame, WireMsg, IM
 use crate::core::io::{Input, Output, ServerConfig, Verdict};
 use crate::core::model::{AppState, DeviceKey, Message, MsgId, Platform};
 use crate::core::server::Server;
+use crate::core::time::SimTime;
 use crate::run::trace::{Event, LossCause, TraceVerdict};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -218,7 +219,9 @@ impl Im {
         }
     }
 
-    fn lose(&self, device: &DeviceKey, conn_id: u64, cause: LossCause) {
+    /// The connection `conn_id` of `device` is gone; `last_contact` is when its
+    /// last frame arrived (PRS-09 counts absence from there).
+    fn lose(&self, device: &DeviceKey, conn_id: u64, cause: LossCause, last_contact: SimTime) {
         if !self.is_current(device, conn_id) {
             return; // a superseded or logged-out connection: nothing to tell the core
         }
@@ -233,6 +236,7 @@ impl Im {
         );
         let outputs = self.handle(Input::ConnectionLost {
             device: device.clone(),
+            last_contact: Some(last_contact),
         });
         self.apply(outputs, Origin::Device(conn_id), None);
     }
@@ -295,13 +299,18 @@ async fn connection(im: Rc<Im>, stream: turmoil::net::TcpStream) {
     if !im.is_current(&device, conn_id) {
         return; // rejected
     }
+    let mut last_contact = host_now(&im.shared);
     loop {
         let frame = match tokio::time::timeout(timeout, read_frame::<_, DeviceFrame>(&mut rd)).await
         {
-            Err(_) => return im.lose(&device, conn_id, LossCause::HeartbeatTimeout),
+            Err(_) => return im.lose(&device, conn_id, LossCause::HeartbeatTimeout, last_contact),
             Ok(Ok(Some(frame))) => frame,
-            Ok(_) => return im.lose(&device, conn_id, LossCause::Closed),
+            Ok(_) => {
+                let now = host_now(&im.shared);
+                return im.lose(&device, conn_id, LossCause::Closed, now);
+            }
         };
+        last_contact = host_now(&im.shared);
         if !im.is_current(&device, conn_id) {
             return; // kicked, logged out or superseded: whatever arrives is ignored
         }

@@ -88,7 +88,10 @@ fn run(profile: Profile, script: &str) -> Vec<String> {
                     last_seen,
                 }
             }
-            "kill" => Input::ConnectionLost { device: key(w[1]) },
+            "kill" => Input::ConnectionLost {
+                device: key(w[1]),
+                last_contact: None,
+            },
             "bg" | "fg" => Input::AppState {
                 device: key(w[1]),
                 state: if w[0] == "bg" {
@@ -112,6 +115,16 @@ fn run(profile: Profile, script: &str) -> Vec<String> {
                 job: w[1].parse().unwrap(),
                 result: PushFeedback::InvalidToken {
                     reason: "UNREGISTERED".into(),
+                },
+            },
+            "ok" => Input::VendorFeedback {
+                job: w[1].parse().unwrap(),
+                result: PushFeedback::Delivered,
+            },
+            "failed" => Input::VendorFeedback {
+                job: w[1].parse().unwrap(),
+                result: PushFeedback::Failed {
+                    reason: "gave up".into(),
                 },
             },
             "mention" => {
@@ -396,7 +409,6 @@ fn mdv_02_any_offline_pushes_only_offline_devices() {
 fn mdv_04_mdv_05_fifth_android_login_kicks_the_earliest_which_gets_no_push() {
     check(
         "login bob/a1\n bind bob/a1 fcm-prod t1\n login bob/a2\n login bob/a3\n login bob/i1 ios\n login bob/a4
-         login bob/a1\n# re-login of a logged-in device kicks nobody
          login bob/a5\n kill bob/a2\n kill bob/a3\n kill bob/a4\n kill bob/a5\n kill bob/i1
          send alice bob hi
          login bob/a1\n kill bob/a1\n kill bob/a2\n send alice bob again",
@@ -405,7 +417,6 @@ fn mdv_04_mdv_05_fifth_android_login_kicks_the_earliest_which_gets_no_push() {
          sync bob/a3 []
          sync bob/i1 []
          sync bob/a4 []
-         sync bob/a1 []
          kick bob/a1 by bob/a5
          sync bob/a5 []
          bob/a1 m1 no MDV-05 kicked by a newer login: binding suspended
@@ -423,6 +434,145 @@ fn mdv_04_mdv_05_fifth_android_login_kicks_the_earliest_which_gets_no_push() {
          bob/a5 m2 no TOK-01…
          bob/i1 m2 no TOK-01…",
     );
+}
+
+#[test]
+fn mdv_04_mdv_06_the_newest_login_ranks_a_device_for_the_kick() {
+    let p = Profile {
+        max_per_platform: 2,
+        ..Profile::easemob()
+    };
+    // Issue 12.1: a is killed and logs in again (auto-login, MDV-06) after b:
+    // a re-login of a live session kicks nobody, but a is now the newest.
+    check_with(
+        p.clone(),
+        "at 09:00\n login bob/a\n at 09:01\n login bob/b\n at 09:02\n kill bob/a
+         at 09:03\n login bob/a\n at 09:04\n login bob/c",
+        "sync bob/a []
+         sync bob/b []
+         sync bob/a []
+         kick bob/b by bob/c
+         sync bob/c []",
+    );
+    // The same without a kill: a re-login on a connected session also renews it.
+    check_with(
+        p,
+        "login bob/a\n login bob/b\n login bob/a\n login bob/c",
+        "sync bob/a []
+         sync bob/b []
+         sync bob/a []
+         kick bob/b by bob/c
+         sync bob/c []",
+    );
+}
+
+#[test]
+fn bdg_06_a_20_a_push_the_vendor_refused_does_not_raise_the_badge() {
+    // Issue 12.2: m1 goes to a token FCM refuses (404 UNREGISTERED); m2 carries 1.
+    check(
+        &format!("{BOB_KILLED} send alice bob m1\n invalid 1\n bind bob/phone fcm-prod t2\n send alice bob m2"),
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         unbound bob/phone TOK-08
+         bob/phone m2 push DNDX-05 job=2 t2 badge=1",
+    );
+    // Given up after retries (not a token problem): not counted either.
+    check(
+        &format!("{BOB_KILLED} send alice bob m1\n failed 1\n send alice bob m2"),
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         bob/phone m2 push DNDX-05 job=2 t1 badge=1",
+    );
+    // Accepted (after any number of retries): counted once.
+    check(
+        &format!("{BOB_KILLED} send alice bob m1\n ok 1\n send alice bob m2"),
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         bob/phone m2 push DNDX-05 job=2 t1 badge=2",
+    );
+}
+
+#[test]
+fn bdg_06_a_message_counts_once_if_any_of_its_pushes_was_accepted() {
+    let two = "login bob/phone\n bind bob/phone fcm-prod t1\n kill bob/phone
+         login bob/pad ios\n bind bob/pad hw-prod t2\n kill bob/pad\n";
+    let p = Profile {
+        multi_policy: crate::core::profile::MultiPolicy::AnyOffline,
+        ..Profile::easemob()
+    };
+    check_with(
+        p.clone(),
+        &format!("{two} send alice bob m1\n failed 1\n ok 2\n send alice bob m2"),
+        "sync bob/phone []
+         sync bob/pad []
+         bob/pad m1 push DNDX-05 job=1 t2 badge=1
+         bob/phone m1 push DNDX-05 job=2 t1 badge=1
+         bob/pad m2 push DNDX-05 job=3 t2 badge=2
+         bob/phone m2 push DNDX-05 job=4 t1 badge=2",
+    );
+    // Refused on both devices: the message does not count.
+    check_with(
+        p,
+        &format!("{two} send alice bob m1\n failed 1\n failed 2\n send alice bob m2"),
+        "sync bob/phone []
+         sync bob/pad []
+         bob/pad m1 push DNDX-05 job=1 t2 badge=1
+         bob/phone m1 push DNDX-05 job=2 t1 badge=1
+         bob/pad m2 push DNDX-05 job=3 t2 badge=1
+         bob/phone m2 push DNDX-05 job=4 t1 badge=1",
+    );
+}
+
+#[test]
+fn bdg_06_a_refusal_after_a_login_does_not_take_from_the_new_count() {
+    check(
+        &format!("{BOB_KILLED} send alice bob m1\n login bob/phone last=1\n kill bob/phone\n send alice bob m2\n failed 1\n send alice bob m3"),
+        "sync bob/phone []
+         bob/phone m1 push DNDX-05 job=1 t1 badge=1
+         sync bob/phone []
+         bob/phone m2 push DNDX-05 job=2 t1 badge=1
+         bob/phone m3 push DNDX-05 job=3 t1 badge=2",
+    );
+}
+
+#[test]
+fn prs_09_push_online_ttl_counts_from_the_last_contact() {
+    let mut s = Server::new(config(Profile::tencent()));
+    let phone = key("bob/phone");
+    s.handle(
+        Input::Login {
+            device: phone.clone(),
+            platform: Platform::Android,
+            last_seen: None,
+        },
+        DAY0,
+    );
+    s.handle(
+        Input::BindToken {
+            device: phone.clone(),
+            cert: "fcm-prod".into(),
+            token: "t1".into(),
+        },
+        DAY0,
+    );
+    // Silent loss: last heartbeat at DAY0, noticed 400 s later.
+    s.handle(
+        Input::ConnectionLost {
+            device: phone.clone(),
+            last_contact: Some(DAY0),
+        },
+        DAY0.plus_ms(400_000),
+    );
+    let week = 7 * 86_400_000;
+    let send = |s: &mut Server, at: i64| {
+        let id = (at / 1_000) as u32;
+        let msg = Message::text(id, "alice", Conversation::User("bob".into()), "hi");
+        s.handle(Input::Api(ApiRequest::Send(msg)), DAY0.plus_ms(at))
+    };
+    let pushed = |out: &[Output]| out.iter().any(|o| matches!(o, Output::Push(_)));
+    assert!(pushed(&send(&mut s, week - 1_000)));
+    // Seven days after the last contact, though not yet after the detection.
+    assert!(!pushed(&send(&mut s, week + 100_000)));
 }
 
 #[test]
@@ -726,6 +876,7 @@ fn cnt_05_push_carries_translation_and_payload() {
         },
         Input::ConnectionLost {
             device: key("bob/phone"),
+            last_contact: None,
         },
         Input::Api(ApiRequest::SetLanguage {
             user: "bob".into(),
@@ -960,6 +1111,7 @@ fn a_01_d_20_user_zone_or_app_zone_by_profile() {
             },
             Input::ConnectionLost {
                 device: key("vera/phone"),
+                last_contact: None,
             },
             Input::Api(ApiRequest::SetDnd {
                 user: "vera".into(),
@@ -1007,6 +1159,7 @@ fn dlv_05_a_02_call_invite_end_is_exclusive() {
     s.handle(
         Input::ConnectionLost {
             device: bob.clone(),
+            last_contact: None,
         },
         DAY0,
     );
