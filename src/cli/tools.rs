@@ -100,7 +100,8 @@ pub(super) fn serve_mocks(names: &[String]) -> ExitCode {
             .unwrap_or_default();
         SimTime(since.as_millis() as i64)
     });
-    let fleet = match crate::mock::fleet::MockFleet::start_with(&vendors, wall) {
+    let kind = crate::mock::fleet::ShellKind::Bounded;
+    let fleet = match crate::mock::fleet::MockFleet::start_with(&vendors, wall, kind) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
@@ -115,6 +116,8 @@ pub(super) fn serve_mocks(names: &[String]) -> ExitCode {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     eprintln!("serving {} mock vendor(s); Ctrl-C to stop", vendors.len());
+    // The bounded shell keeps nothing per request: memory stays flat however
+    // long this runs (`pushsim bench --only mocks` measures it).
     loop {
         std::thread::park();
     }

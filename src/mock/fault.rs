@@ -83,6 +83,148 @@ pub struct ActiveFault {
     pub remaining: Option<u32>,
 }
 
+/// The fault names, in the order messages list them.
+pub const FAULT_NAMES: &str =
+    "rate_limited, daily_quota, server_error, auth_expired, slow, garbage";
+
+/// The longest duration a fault setting takes (`for`, `retry_after`, `latency`):
+/// longer ones are typos, and would overflow the calendar arithmetic.
+pub const MAX_FAULT_MS: i64 = 30 * 86_400_000;
+
+/// A fault as text: the keys of a scenario's `vendor_fault` step and of the
+/// mocks' `POST /__pushsim/faults` body, read by [`FaultSpec::parse`].
+#[derive(Clone, Debug, Default)]
+pub struct FaultText<'a> {
+    /// `rate_limited`, `daily_quota`, … ([`FAULT_NAMES`]).
+    pub fault: &'a str,
+    /// `rate_limited`: the Retry-After sent (default `30s`).
+    pub retry_after: Option<&'a str>,
+    /// `slow`: how late answers arrive.
+    pub latency: Option<&'a str>,
+    /// `garbage`: `empty`, `html` or `truncated`.
+    pub body: Option<&'a str>,
+    /// How long the fault lasts.
+    pub for_: Option<&'a str>,
+    /// How many requests it affects.
+    pub count: Option<u32>,
+}
+
+/// One problem with a [`FaultText`]: the key it is about (`""`: the whole fault).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultError {
+    /// Offending key.
+    pub key: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl FaultError {
+    fn new(key: &'static str, message: String, help: Option<String>) -> FaultError {
+        FaultError { key, message, help }
+    }
+}
+
+impl FaultSpec {
+    /// Reads a fault from its text; every problem found is reported.
+    pub fn parse(t: &FaultText<'_>) -> Result<FaultSpec, Vec<FaultError>> {
+        let mut errors = Vec::new();
+        let mut duration = |key: &'static str, text: Option<&str>| match text {
+            None => None,
+            Some(text) => match crate::scenario::at::parse_duration_ms(text.trim()) {
+                Some(ms) if ms > 0 && ms <= MAX_FAULT_MS => Some(ms),
+                Some(ms) if ms > MAX_FAULT_MS => {
+                    errors.push(FaultError::new(
+                        key,
+                        format!("`{text}` is longer than a fault can last (30d)"),
+                        None,
+                    ));
+                    None
+                }
+                _ => {
+                    errors.push(FaultError::new(
+                        key,
+                        format!("cannot read `{text}` as a positive duration"),
+                        Some("e.g. `30s`, `10m`, `2h`".into()),
+                    ));
+                    None
+                }
+            },
+        };
+        let for_ms = duration("for", t.for_);
+        let retry_after = duration("retry_after", t.retry_after);
+        let latency = duration("latency", t.latency);
+        let f = t.fault;
+        for (key, present, owner) in [
+            ("retry_after", t.retry_after.is_some(), "rate_limited"),
+            ("latency", t.latency.is_some(), "slow"),
+            ("body", t.body.is_some(), "garbage"),
+        ] {
+            if present && f != owner {
+                errors.push(FaultError::new(
+                    key,
+                    format!("`{key}` does not apply to `{f}`"),
+                    None,
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let kind = match f {
+            "rate_limited" => FaultKind::RateLimited {
+                retry_after_s: (retry_after.unwrap_or(30_000) / 1000).max(1) as u64,
+            },
+            "daily_quota" => FaultKind::DailyQuota,
+            "server_error" => FaultKind::ServerError,
+            "auth_expired" => FaultKind::AuthExpired,
+            "slow" => match latency {
+                Some(ms) => FaultKind::Slow {
+                    latency_ms: ms as u64,
+                },
+                None => {
+                    let help = Some("e.g. `latency: 15s`".into());
+                    let e = FaultError::new("fault", "`slow` needs `latency`".into(), help);
+                    return Err(vec![e]);
+                }
+            },
+            "garbage" => match t.body.unwrap_or("empty") {
+                "empty" => FaultKind::Garbage(Garbage::Empty),
+                "html" => FaultKind::Garbage(Garbage::Html),
+                "truncated" => FaultKind::Garbage(Garbage::Truncated),
+                other => {
+                    let help = Some("expected one of: empty, html, truncated".into());
+                    let msg = format!("unknown garbage body `{other}`");
+                    return Err(vec![FaultError::new("body", msg, help)]);
+                }
+            },
+            other => {
+                let help = match crate::scenario::diag::did_you_mean(other, FAULT_NAMES.split(", "))
+                {
+                    Some(s) => format!("did you mean `{s}`? faults: {FAULT_NAMES}"),
+                    None => format!("faults: {FAULT_NAMES}"),
+                };
+                let msg = format!("unknown fault `{other}`");
+                return Err(vec![FaultError::new("fault", msg, Some(help))]);
+            }
+        };
+        if kind == FaultKind::AuthExpired && (for_ms.is_some() || t.count.is_some()) {
+            let msg = "`auth_expired` happens once; it takes no `for` or `count`".into();
+            return Err(vec![FaultError::new("", msg, None)]);
+        }
+        if t.count == Some(0) {
+            let msg = "`count` must be at least 1".into();
+            return Err(vec![FaultError::new("count", msg, None)]);
+        }
+        Ok(FaultSpec {
+            kind,
+            duration_ms: for_ms,
+            count: t.count,
+        })
+    }
+}
+
 impl ActiveFault {
     /// The fault a spec starts at `now` for `vendor`.
     pub fn start(vendor: Vendor, spec: &FaultSpec, now: SimTime) -> ActiveFault {

@@ -9,7 +9,14 @@ use crate::core::model::Vendor;
 use crate::core::time::SimTime;
 use crate::vendor::Credentials;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// A mock's wiremock server is reset after this many requests: wiremock keeps
+/// a copy of every request a mock matched (recording off or not), so a long run
+/// would otherwise grow without bound. The model, with its bounded journal, is
+/// what remembers.
+pub const TRIM_EVERY: u64 = 1_000;
 
 /// Why the mocks could not start.
 #[derive(Debug, thiserror::Error)]
@@ -20,12 +27,41 @@ pub enum FleetError {
     /// The async runtime wiremock needs could not start.
     #[error("cannot start a runtime for wiremock: {0}")]
     Runtime(std::io::Error),
+    /// The bounded shell could not listen.
+    #[error("cannot serve a mock on loopback: {0}")]
+    Listen(std::io::Error),
+}
+
+/// Which shell serves the models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShellKind {
+    /// wiremock `MockServer`s, trimmed between steps (runs, tests).
+    Wiremock,
+    /// The bounded hyper shell (`mocks serve`, [`super::bounded`]).
+    Bounded,
+}
+
+enum Server {
+    Wiremock(wiremock::MockServer),
+    Bounded(super::bounded::Bounded),
+}
+
+impl Server {
+    fn uri(&self) -> String {
+        match self {
+            Server::Wiremock(s) => s.uri(),
+            Server::Bounded(b) => b.uri(),
+        }
+    }
 }
 
 struct Running {
-    server: wiremock::MockServer,
+    server: Server,
+    shell: Shell,
     model: Arc<Mutex<Model>>,
     credentials: Credentials,
+    /// `shell.served` when the server was last reset.
+    trimmed_at: AtomicU64,
 }
 
 /// The running mocks.
@@ -39,11 +75,15 @@ impl MockFleet {
     /// Starts a mock for each vendor; requests without a time header are
     /// answered at the epoch.
     pub fn start(vendors: &[Vendor]) -> Result<MockFleet, FleetError> {
-        MockFleet::start_with(vendors, Arc::new(|| SimTime(0)))
+        MockFleet::start_with(vendors, Arc::new(|| SimTime(0)), ShellKind::Wiremock)
     }
 
-    /// Starts a mock for each vendor with a fallback clock.
-    pub fn start_with(vendors: &[Vendor], fallback: Fallback) -> Result<MockFleet, FleetError> {
+    /// Starts a mock for each vendor with a fallback clock and a shell.
+    pub fn start_with(
+        vendors: &[Vendor],
+        fallback: Fallback,
+        kind: ShellKind,
+    ) -> Result<MockFleet, FleetError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .map_err(FleetError::Runtime)?;
@@ -55,25 +95,30 @@ impl MockFleet {
             let shell = Shell {
                 model: model.clone(),
                 fallback: fallback.clone(),
+                served: Arc::new(AtomicU64::new(0)),
             };
-            let server = runtime.block_on(async {
-                // Not pooled, no request log: a long run must not grow memory.
-                let server = wiremock::MockServer::builder()
-                    .disable_request_recording()
-                    .start()
-                    .await;
-                wiremock::Mock::given(wiremock::matchers::any())
-                    .respond_with(shell)
-                    .mount(&server)
-                    .await;
-                server
-            });
+            let server = match kind {
+                ShellKind::Wiremock => Server::Wiremock(runtime.block_on(async {
+                    // No request log: a long run must not grow memory.
+                    let server = wiremock::MockServer::builder()
+                        .disable_request_recording()
+                        .start()
+                        .await;
+                    mount(&server, &shell).await;
+                    server
+                })),
+                ShellKind::Bounded => Server::Bounded(
+                    super::bounded::Bounded::start(shell.clone()).map_err(FleetError::Listen)?,
+                ),
+            };
             mocks.insert(
                 vendor,
                 Running {
                     server,
+                    shell,
                     model,
                     credentials,
+                    trimmed_at: AtomicU64::new(0),
                 },
             );
         }
@@ -81,6 +126,52 @@ impl MockFleet {
             mocks,
             _runtime: runtime,
         })
+    }
+
+    /// Resets the wiremock server of every mock that answered [`TRIM_EVERY`]
+    /// requests since its last reset, dropping wiremock's copies of them.
+    ///
+    /// Call it only when no request is in flight (the runner does, when the
+    /// world is quiet): between wiremock's reset and the new mount a request
+    /// would find no mock and get wiremock's empty 404. `mocks serve`, whose
+    /// clients send when they like, uses the bounded shell instead.
+    pub fn trim(&self) -> usize {
+        let mut n = 0;
+        for r in self.mocks.values() {
+            let served = r.shell.served.load(Ordering::Relaxed);
+            if served - r.trimmed_at.load(Ordering::Relaxed) >= TRIM_EVERY {
+                self.reset_one(r, served);
+                n += 1;
+            }
+        }
+        n
+    }
+
+    fn reset_one(&self, r: &Running, served: u64) {
+        if let Server::Wiremock(server) = &r.server {
+            self._runtime.block_on(async {
+                server.reset().await;
+                mount(server, &r.shell).await;
+            });
+        }
+        r.trimmed_at.store(served, Ordering::Relaxed);
+    }
+
+    /// Requests each mock has answered so far.
+    pub fn served(&self) -> BTreeMap<Vendor, u64> {
+        self.mocks
+            .iter()
+            .map(|(v, r)| (*v, r.shell.served.load(Ordering::Relaxed)))
+            .collect()
+    }
+
+    /// What a vendor's mock received: its journal after `since`, as the control
+    /// route shows it.
+    pub fn journal(&self, vendor: Vendor, since: u64) -> Vec<super::journal::Entry> {
+        match self.mocks.get(&vendor).map(|r| r.model.lock()) {
+            Some(Ok(m)) => m.journal.since(since).cloned().collect(),
+            _ => Vec::new(),
+        }
     }
 
     fn get(&self, vendor: Vendor) -> &Running {
@@ -121,4 +212,12 @@ impl MockFleet {
     pub fn vendors(&self) -> impl Iterator<Item = Vendor> + '_ {
         self.mocks.keys().copied()
     }
+}
+
+/// Mounts the one catch-all mock whose responder is the vendor's model.
+async fn mount(server: &wiremock::MockServer, shell: &Shell) {
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(shell.clone())
+        .mount(server)
+        .await;
 }

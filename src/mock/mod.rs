@@ -7,12 +7,15 @@
 //! ([`shell`]); [`fleet`] starts one MockServer per vendor for a run and
 //! [`client`] is the blocking HTTP client the simulation's bridge uses.
 
+pub mod bounded;
 pub mod client;
+pub mod control;
 pub mod fault;
 pub mod fcm;
 pub mod fleet;
 pub mod honor;
 pub mod huawei;
+pub mod journal;
 pub mod meizu;
 pub mod model;
 pub mod oppo;

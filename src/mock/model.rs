@@ -106,6 +106,11 @@ pub struct Model {
     pub spec: MockSpec,
     /// Its state.
     pub state: State,
+    /// What it received and answered (observation at the vendor).
+    pub journal: super::journal::Journal,
+    /// The calendar time set through the control route, for requests without
+    /// an `x-pushsim-now` header.
+    pub clock: Option<SimTime>,
 }
 
 /// A handler: the vendor-specific, stateful part of a route.
@@ -139,6 +144,8 @@ impl Model {
             vendor,
             spec,
             state: State::default(),
+            journal: super::journal::Journal::default(),
+            clock: None,
         }
     }
 
@@ -179,8 +186,19 @@ impl Model {
                 .any(|p| token.starts_with(p.as_str()))
     }
 
-    /// Answers one request at calendar time `now`.
+    /// Answers one request at calendar time `now`: a control request
+    /// ([`super::control`]) or a vendor request, which is journaled.
     pub fn handle(&mut self, req: &HttpRequest, now: SimTime) -> HttpResponse {
+        if let Some(resp) = super::control::handle(self, req, now) {
+            return resp;
+        }
+        let resp = self.handle_vendor(req, now);
+        self.journal.record(req, &resp, now);
+        resp
+    }
+
+    /// Answers one vendor request: route, fault, checks, handler.
+    fn handle_vendor(&mut self, req: &HttpRequest, now: SimTime) -> HttpResponse {
         let path = req.path.split('?').next().unwrap_or("");
         let Some(ri) = self
             .spec

@@ -149,6 +149,9 @@ fn drive(
             }
         }
         if quiet(shared, &world.sim) {
+            // No vendor request in flight: the moment to let the mocks drop
+            // wiremock's copies of what they answered (bounded memory).
+            fleet.trim();
             // Nothing moves until the next step or the next parked wait:
             // jump the calendar there.
             let target = match (step.map(|s| s.at), shared.next_wake()) {

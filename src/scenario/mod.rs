@@ -8,7 +8,7 @@
 //! reported; semantic errors are all reported once the head of the file reads.
 //! The format is documented in `scenarios/README.md`.
 
-mod at;
+pub(crate) mod at;
 mod de;
 pub(crate) mod diag;
 mod file;

@@ -955,11 +955,8 @@ impl Ex<'_, '_> {
     }
 }
 
-/// Fault names, for messages.
-const FAULTS: &str = "rate_limited, daily_quota, server_error, auth_expired, slow, garbage";
-
 fn vendor_fault(cx: &mut Cx<'_>, pa: &Path, v: &VendorFaultFile) -> Option<Action> {
-    use crate::mock::fault::{FaultKind, FaultSpec, Garbage};
+    use crate::mock::fault::{FaultSpec, FaultText};
     let vendor = match Vendor::parse(&v.vendor) {
         Some(vendor) => vendor,
         None => {
@@ -972,114 +969,26 @@ fn vendor_fault(cx: &mut Cx<'_>, pa: &Path, v: &VendorFaultFile) -> Option<Actio
             return None;
         }
     };
-    let duration = |cx: &mut Cx<'_>, key: &str, text: &Option<String>| -> Option<Option<i64>> {
-        match text {
-            None => Some(None),
-            Some(t) => match parse_duration_ms(t) {
-                Some(ms) if ms > 0 => Some(Some(ms)),
-                _ => {
-                    cx.err(
-                        &pa.key(key),
-                        format!("cannot read `{t}` as a positive duration"),
-                        Some("e.g. `30s`, `10m`, `2h`".into()),
-                    );
-                    None
-                }
-            },
-        }
+    let text = FaultText {
+        fault: &v.fault,
+        retry_after: v.retry_after.as_deref(),
+        latency: v.latency.as_deref(),
+        body: v.body.as_deref(),
+        for_: v.for_.as_deref(),
+        count: v.count,
     };
-    let for_ms = duration(cx, "for", &v.for_)?;
-    let retry_after = duration(cx, "retry_after", &v.retry_after)?;
-    let latency = duration(cx, "latency", &v.latency)?;
-    let only = |cx: &mut Cx<'_>, key: &str, present: bool, fault: &str| {
-        if present {
-            cx.err(
-                &pa.key(key),
-                format!("`{key}` does not apply to `{fault}`"),
-                None,
-            );
-        }
-        !present
-    };
-    let f = v.fault.as_str();
-    let ok = only(
-        cx,
-        "retry_after",
-        retry_after.is_some() && f != "rate_limited",
-        f,
-    ) & only(cx, "latency", latency.is_some() && f != "slow", f)
-        & only(cx, "body", v.body.is_some() && f != "garbage", f);
-    if !ok {
-        return None;
-    }
-    let kind = match f {
-        "rate_limited" => FaultKind::RateLimited {
-            retry_after_s: (retry_after.unwrap_or(30_000) / 1000).max(1) as u64,
-        },
-        "daily_quota" => FaultKind::DailyQuota,
-        "server_error" => FaultKind::ServerError,
-        "auth_expired" => FaultKind::AuthExpired,
-        "slow" => match latency {
-            Some(ms) => FaultKind::Slow {
-                latency_ms: ms as u64,
-            },
-            None => {
-                cx.err(
-                    &pa.key("fault"),
-                    "`slow` needs `latency`".to_string(),
-                    Some("e.g. `latency: 15s`".into()),
-                );
-                return None;
+    match FaultSpec::parse(&text) {
+        Ok(fault) => Some(Action::VendorFault { vendor, fault }),
+        Err(errors) => {
+            for e in errors {
+                let at = if e.key.is_empty() {
+                    pa.clone()
+                } else {
+                    pa.key(e.key)
+                };
+                cx.err(&at, e.message, e.help);
             }
-        },
-        "garbage" => match v.body.as_deref().unwrap_or("empty") {
-            "empty" => FaultKind::Garbage(Garbage::Empty),
-            "html" => FaultKind::Garbage(Garbage::Html),
-            "truncated" => FaultKind::Garbage(Garbage::Truncated),
-            other => {
-                cx.err(
-                    &pa.key("body"),
-                    format!("unknown garbage body `{other}`"),
-                    Some("expected one of: empty, html, truncated".into()),
-                );
-                return None;
-            }
-        },
-        other => {
-            let help = match did_you_mean(other, FAULTS.split(", ")) {
-                Some(s) => format!("did you mean `{s}`? faults: {FAULTS}"),
-                None => format!("faults: {FAULTS}"),
-            };
-            cx.err(
-                &pa.key("fault"),
-                format!("unknown fault `{other}`"),
-                Some(help),
-            );
-            return None;
+            None
         }
-    };
-    if kind == FaultKind::AuthExpired && (for_ms.is_some() || v.count.is_some()) {
-        cx.err(
-            pa,
-            "`auth_expired` happens once; it takes no `for` or `count`".to_string(),
-            None,
-        );
-        return None;
     }
-    if v.count == Some(0) {
-        cx.err(
-            &pa.key("count"),
-            "`count` must be at least 1".to_string(),
-            None,
-        );
-        return None;
-    }
-    Some(Action::VendorFault {
-        vendor,
-        fault: FaultSpec {
-            kind,
-            duration_ms: for_ms,
-            count: v.count,
-        },
-    })
 }

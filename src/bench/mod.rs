@@ -18,8 +18,10 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod mocks;
+
 /// The figures `--only` can pick.
-pub const FIGURES: &[&str] = &["core", "corpus", "week", "bridge", "scale"];
+pub const FIGURES: &[&str] = &["core", "corpus", "week", "bridge", "scale", "mocks"];
 
 /// Runs all three measurements and prints them.
 pub fn main(corpus: &Path, only: &[String]) -> ExitCode {
@@ -47,6 +49,9 @@ pub fn main(corpus: &Path, only: &[String]) -> ExitCode {
     }
     if want("scale") {
         scale_line();
+    }
+    if want("mocks") {
+        mocks::line();
     }
     ExitCode::SUCCESS
 }

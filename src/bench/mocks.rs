@@ -1,0 +1,82 @@
+//! `pushsim bench --only mocks`: a mock left running, as `mocks serve` runs it
+//! (the bounded shell), under 200,000 requests, and the same through wiremock
+//! trimmed as the runner trims it. Memory must stay flat after warm-up.
+
+use crate::core::io::PushJob;
+use crate::core::model::{DeviceKey, MsgId, Notification, Vendor};
+use crate::core::time::SimTime;
+use crate::mock::client;
+use crate::mock::fleet::{MockFleet, ShellKind};
+use std::time::Instant;
+
+const REQUESTS: usize = 200_000;
+const WARM_UP: usize = 20_000;
+
+/// Resident memory now (Linux `VmRSS`), in KiB.
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line[6..].trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// Prints requests per second and the memory after warm-up and at the end,
+/// for the shell `mocks serve` uses and for the trimmed wiremock shell.
+pub fn line() {
+    for (name, kind) in [
+        ("mocks serve (bounded shell)", ShellKind::Bounded),
+        ("wiremock, trimmed between requests", ShellKind::Wiremock),
+    ] {
+        match figure(kind) {
+            Ok((per_s, warm, end)) => {
+                let ratio = end as f64 / warm.max(1) as f64;
+                println!(
+                    "mocks: {name}: {REQUESTS} Huawei sends at {per_s:.0}/s; RSS {} MiB after {WARM_UP}, {} MiB after {REQUESTS} = {ratio:.2}× (goal ≤ 1.10×)",
+                    warm / 1024,
+                    end / 1024
+                );
+            }
+            Err(e) => println!("mocks: {name}: skipped ({e})"),
+        }
+    }
+}
+
+fn figure(kind: ShellKind) -> Result<(f64, u64, u64), String> {
+    let fallback = std::sync::Arc::new(|| SimTime(0));
+    let fleet =
+        MockFleet::start_with(&[Vendor::Huawei], fallback, kind).map_err(|e| e.to_string())?;
+    let base = fleet.base_url(Vendor::Huawei);
+    let creds = fleet.credentials(Vendor::Huawei);
+    let now = SimTime(1_772_380_800_000);
+    let auth = crate::vendor::auth_request(&creds, now).ok_or("huawei issues tokens")?;
+    let resp = client::call(&base, &auth, now).map_err(|e| e.to_string())?;
+    let token =
+        crate::vendor::parse_auth(Vendor::Huawei, &resp, now).map_err(|e| format!("{e:?}"))?;
+    let job = PushJob {
+        id: 1,
+        msg: MsgId(1),
+        device: DeviceKey::new("bob", "phone"),
+        vendor: Vendor::Huawei,
+        cert: "hw-prod".into(),
+        token: "device-token".into(),
+        notification: Notification {
+            title: "t".into(),
+            body: "b".into(),
+            ..Notification::default()
+        },
+    };
+    let req = crate::vendor::encode(&job, &creds, Some(&token), now);
+    let mut warm = 0;
+    let t = Instant::now();
+    for i in 0..REQUESTS {
+        let resp = client::call(&base, &req, now).map_err(|e| e.to_string())?;
+        if resp.status != 200 {
+            return Err(format!("request {i} answered {}", resp.status));
+        }
+        fleet.trim(); // a no-op for the bounded shell
+        if i + 1 == WARM_UP {
+            warm = rss_kib().ok_or("no /proc")?;
+        }
+    }
+    let per_s = REQUESTS as f64 / t.elapsed().as_secs_f64();
+    Ok((per_s, warm, rss_kib().ok_or("no /proc")?))
+}
