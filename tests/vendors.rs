@@ -406,10 +406,11 @@ fn every_mock_file_names_only_responses_it_has() {
                 r.handler
             );
         }
-        let checks = spec
-            .routes
-            .iter()
-            .flat_map(|r| r.checks.iter().map(|c| c.fail.as_str()));
+        let checks = spec.routes.iter().flat_map(|r| {
+            r.checks
+                .iter()
+                .flat_map(|c| std::iter::once(c.fail.as_str()).chain(c.expired.as_deref()))
+        });
         let faults = ["rate_limited", "daily_quota", "server_error"];
         for name in names.iter().copied().chain(checks).chain(faults) {
             assert!(
@@ -419,7 +420,10 @@ fn every_mock_file_names_only_responses_it_has() {
             );
         }
         for key in spec.app.keys() {
-            let known = vendor::options(v).contains(&key.as_str()) || key == "registered_channels";
+            // Settings only the mock reads (not sent by the pipeline).
+            let mock_only = ["registered_channels", "public_daily_limit"];
+            let known =
+                vendor::options(v).contains(&key.as_str()) || mock_only.contains(&key.as_str());
             assert!(known, "mocks/{}.yaml app.{key} is read by nobody", v.name());
         }
     }

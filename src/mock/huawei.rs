@@ -2,15 +2,13 @@
 
 use super::model::{client_credentials, Handlers, Model, Parsed, Reply};
 use crate::core::time::SimTime;
-use crate::vendor::wire::{at, bearer};
+use crate::vendor::wire::at;
 
 /// Responses this model names (a test checks that `mocks/huawei.yaml` has them).
 pub const RESPONSES: &[&str] = &[
     "token_ok",
     "invalid_client",
     "ok",
-    "auth_error",
-    "token_expired",
     "all_tokens_invalid",
     "partial_invalid",
     "not_found",
@@ -24,12 +22,8 @@ fn token(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
     client_credentials(model, p, now, |n| format!("DQEhw{n:06}/pushsim+token="))
 }
 
-fn send(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
-    match bearer(p.req).and_then(|b| model.state.issued.get(b)) {
-        None => return Reply::plain("auth_error"),
-        Some(exp) if now >= *exp => return Reply::plain("token_expired"),
-        Some(_) => {}
-    }
+/// The route's checks have authenticated the request (80200001 / 80200003).
+fn send(model: &mut Model, p: &Parsed<'_>, _now: SimTime) -> Reply {
     let body = p.json.as_ref().expect("the route checks the JSON body");
     let tokens: Vec<&str> = at(body, "message.token")
         .and_then(|t| t.as_array())

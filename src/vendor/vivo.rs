@@ -137,7 +137,9 @@ fn class(code: i64) -> Class {
         10070 | 10252 | 10254 => Class::DailyQuota,
         10072 | 10250 => Class::RateLimited,
         10094 | 10200..=10207 => Class::AuthConfig,
-        10050..=10069 | 10096 | 10097 => Class::InvalidArgument,
+        // 10352/10353: requestId empty / too long (vivo SDK ExceptionStatusEnum);
+        // 10354: a repeated requestId (the mock's provisional code).
+        10050..=10069 | 10096 | 10097 | 10352..=10354 => Class::InvalidArgument,
         _ => Class::Unknown,
     }
 }
