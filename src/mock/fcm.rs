@@ -7,7 +7,7 @@
 //! and `typ` are optional, padding is accepted, and only the signature, the
 //! claims and the calendar decide.
 
-use super::model::{Handlers, Model, Parsed, Reply};
+use super::model::{payload_bytes, Handlers, Model, Parsed, Reply, PAYLOAD_BYTES_MAX};
 use crate::core::time::SimTime;
 use crate::vendor::fcm::{ASSERTION_LIFETIME_S, SCOPE, TOKEN_AUDIENCE};
 use crate::vendor::wire::{at, str_at};
@@ -22,6 +22,7 @@ pub const RESPONSES: &[&str] = &[
     "unregistered",
     "invalid_token_format",
     "unknown_field",
+    "message_too_big",
     "no_recipient",
     "two_recipients",
     "not_found",
@@ -199,6 +200,9 @@ fn send(model: &mut Model, p: &Parsed<'_>, _now: SimTime) -> Reply {
         .copied()
         .filter(|r| message.contains_key(*r))
         .collect();
+    if payload_bytes(message, RECIPIENTS) > PAYLOAD_BYTES_MAX {
+        return Reply::plain("message_too_big");
+    }
     let recipient = match set[..] {
         [] => return Reply::plain("no_recipient"),
         [one] => one,

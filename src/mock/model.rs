@@ -400,19 +400,31 @@ fn passes(check: &Check, p: &Parsed<'_>) -> bool {
     false
 }
 
-/// `max_bytes` (compact JSON) and `max_items` (array or object length).
+/// `max_items` (array or object length).
 fn within_limits(check: &Check, v: &Value) -> bool {
-    let bytes_ok = check
-        .max_bytes
-        .is_none_or(|max| serde_json::to_vec(v).map_or(false, |b| b.len() <= max));
     let items = match v {
         Value::Array(a) => a.len(),
         Value::Object(o) => o.len(),
         _ => 0,
     };
     let items_ok = check.max_items.is_none_or(|max| items <= max);
-    bytes_ok && items_ok
+    items_ok
 }
+
+/// The size of a message's payload as the vendors limit it (FCM and Huawei:
+/// 4096 bytes): the compact JSON of the message without its recipients, since
+/// a thousand Huawei tokens alone outweigh 4K.
+pub fn payload_bytes(message: &serde_json::Map<String, Value>, recipients: &[&str]) -> usize {
+    let payload: serde_json::Map<String, Value> = message
+        .iter()
+        .filter(|(k, _)| !recipients.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    serde_json::to_vec(&payload).map_or(usize::MAX, |b| b.len())
+}
+
+/// The payload limit of FCM and Huawei, bytes.
+pub const PAYLOAD_BYTES_MAX: usize = 4096;
 
 /// Whether a request is one a check's guard selects.
 fn guard_matches(g: &Guard, p: &Parsed<'_>) -> bool {

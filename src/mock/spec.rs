@@ -150,9 +150,6 @@ pub struct Check {
     /// The JSON value must have this type.
     #[serde(default, rename = "type")]
     pub kind: Option<JsonType>,
-    /// The JSON value, serialized compactly, has at most this many bytes.
-    #[serde(default)]
-    pub max_bytes: Option<usize>,
     /// The JSON array (or object) has at most this many items (entries).
     #[serde(default)]
     pub max_items: Option<usize>,
