@@ -127,13 +127,7 @@ fn verify(
     let key = jsonwebtoken::DecodingKey::from_rsa_pem(c.verify_key.as_bytes())
         .map_err(|_| "mock key unusable")?;
     let signed = &assertion[..head.len() + 1 + body.len()];
-    let good = jsonwebtoken::crypto::verify(
-        sig.trim_end_matches('='),
-        signed.as_bytes(),
-        &key,
-        jsonwebtoken::Algorithm::RS256,
-    );
-    if !matches!(good, Ok(true)) {
+    if !signature_ok(signed, sig, &key) {
         return Err(SIGNATURE);
     }
     let claims: AssertionClaims = segment(body)
@@ -155,6 +149,18 @@ fn verify(
     lifetime_ok(claims.iat, claims.exp, now)
         .then_some(())
         .ok_or(LIFETIME)
+}
+
+/// RS256 over the segments exactly as sent (padded or not), the signature
+/// segment with or without padding.
+fn signature_ok(signed: &str, sig: &str, key: &jsonwebtoken::DecodingKey) -> bool {
+    let good = jsonwebtoken::crypto::verify(
+        sig.trim_end_matches('='),
+        signed.as_bytes(),
+        key,
+        jsonwebtoken::Algorithm::RS256,
+    );
+    matches!(good, Ok(true))
 }
 
 /// `aud` is Google's token URL (gtoken and google-auth use the constant,
@@ -221,4 +227,38 @@ fn send(model: &mut Model, p: &Parsed<'_>, _now: SimTime) -> Reply {
     }
     let id = model.state.next_id();
     Reply::with("ok", vec![("message_id", format!("0:{id:016}%pushsim"))])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 7515 Appendix A.2.1's public key (`n`, `e`).
+    const A2_N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
+    const A2_INPUT: &str = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+    const A2_SIG: &str = "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+
+    /// The mock's verifier accepts RFC 7515 A.2's published signature (also
+    /// `=`-padded, as yup-oauth2 sends) and refuses it over a changed input.
+    #[test]
+    fn mock_verifier_accepts_rfc_7515_a2_and_nothing_else() {
+        let key = jsonwebtoken::DecodingKey::from_rsa_components(A2_N, "AQAB").expect("key");
+        assert!(signature_ok(A2_INPUT, A2_SIG, &key));
+        assert!(signature_ok(A2_INPUT, &format!("{A2_SIG}=="), &key));
+        let changed = A2_INPUT.replace("eyJpc3Mi", "eyJpc3Ni");
+        assert!(!signature_ok(&changed, A2_SIG, &key));
+    }
+
+    /// Checked arithmetic: the extremes are refused, not wrapped.
+    #[test]
+    fn lifetime_extremes_are_refused_without_overflow() {
+        let now = SimTime(1_772_413_200_000);
+        let s = now.0 / 1000;
+        assert!(lifetime_ok(s, s + 3600, now));
+        assert!(!lifetime_ok(s, s + 3601, now));
+        assert!(!lifetime_ok(i64::MIN, i64::MAX, now));
+        assert!(!lifetime_ok(i64::MAX, i64::MIN, now));
+        assert!(!lifetime_ok(s, s, now));
+        assert!(!lifetime_ok(i64::MAX - 10, i64::MAX, SimTime(i64::MAX)));
+    }
 }
