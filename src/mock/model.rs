@@ -407,8 +407,7 @@ fn within_limits(check: &Check, v: &Value) -> bool {
         Value::Object(o) => o.len(),
         _ => 0,
     };
-    let items_ok = check.max_items.is_none_or(|max| items <= max);
-    items_ok
+    check.max_items.is_none_or(|max| items <= max)
 }
 
 /// The size of a message's payload as the vendors limit it (FCM and Huawei:
