@@ -1,18 +1,19 @@
 //! Huawei's stateful parts: the client-credentials exchange and the send.
 
-use super::model::{client_credentials, Handlers, Model, Parsed, Reply};
+use super::model::{
+    client_credentials, payload_bytes, Handlers, Model, Parsed, Reply, PAYLOAD_BYTES_MAX,
+};
 use crate::core::time::SimTime;
-use crate::vendor::wire::{at, bearer};
+use crate::vendor::wire::at;
 
 /// Responses this model names (a test checks that `mocks/huawei.yaml` has them).
 pub const RESPONSES: &[&str] = &[
     "token_ok",
     "invalid_client",
     "ok",
-    "auth_error",
-    "token_expired",
     "all_tokens_invalid",
     "partial_invalid",
+    "body_too_big",
     "not_found",
 ];
 
@@ -24,13 +25,14 @@ fn token(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
     client_credentials(model, p, now, |n| format!("DQEhw{n:06}/pushsim+token="))
 }
 
-fn send(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
-    match bearer(p.req).and_then(|b| model.state.issued.get(b)) {
-        None => return Reply::plain("auth_error"),
-        Some(exp) if now >= *exp => return Reply::plain("token_expired"),
-        Some(_) => {}
-    }
+/// The route's checks have authenticated the request (80200001 / 80200003).
+fn send(model: &mut Model, p: &Parsed<'_>, _now: SimTime) -> Reply {
     let body = p.json.as_ref().expect("the route checks the JSON body");
+    let message = at(body, "message").and_then(|m| m.as_object());
+    let message = message.expect("the route checks message is an object");
+    if payload_bytes(message, &["token", "topic", "condition"]) > PAYLOAD_BYTES_MAX {
+        return Reply::plain("body_too_big");
+    }
     let tokens: Vec<&str> = at(body, "message.token")
         .and_then(|t| t.as_array())
         .map(|a| a.iter().filter_map(|t| t.as_str()).collect())

@@ -3,11 +3,11 @@
 //! comes with each call.
 
 use super::fault::{ActiveFault, FaultKind, FaultSpec, Garbage};
-use super::spec::{Check, JsonType, MockSpec, ResponseSpec};
+use super::spec::{Check, Guard, JsonType, MockSpec, ResponseSpec};
 use super::LATENCY_HEADER;
 use crate::core::model::Vendor;
 use crate::core::time::SimTime;
-use crate::vendor::wire::{at, json_of, parse_form};
+use crate::vendor::wire::{at, bearer, json_of, parse_form};
 use crate::vendor::{HttpRequest, HttpResponse};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -82,6 +82,13 @@ pub struct Parsed<'r> {
 pub struct State {
     /// Issued access tokens → vendor-side expiry.
     pub issued: BTreeMap<String, SimTime>,
+    /// Per-day counters a vendor keeps (Meizu: public messages per pushId),
+    /// keyed by name; reset when the vendor's day changes ([`State::roll_day`]).
+    pub daily: BTreeMap<String, u64>,
+    /// Names a vendor has seen today (vivo: accepted `requestId`s).
+    pub seen_today: BTreeSet<String>,
+    /// The vendor day `daily` and `seen_today` belong to.
+    pub day: Option<i64>,
     /// Device tokens made invalid by the scenario.
     pub invalid: BTreeSet<String>,
     /// Counter for ids the mock hands out.
@@ -90,7 +97,21 @@ pub struct State {
     pub faults: Vec<ActiveFault>,
 }
 
+/// The vendors' day (the Chinese vendors count in UTC+8).
+const DAY_OFFSET_MS: i64 = 8 * 3_600_000;
+
 impl State {
+    /// Starts the day of `now` if another day's counts are held, so that the
+    /// per-day state never outgrows one day.
+    pub fn roll_day(&mut self, now: SimTime) {
+        let day = (now.0 + DAY_OFFSET_MS).div_euclid(86_400_000);
+        if self.day != Some(day) {
+            self.day = Some(day);
+            self.daily.clear();
+            self.seen_today.clear();
+        }
+    }
+
     /// The next id.
     pub fn next_id(&mut self) -> u64 {
         self.counter += 1;
@@ -297,14 +318,35 @@ impl Model {
             },
         };
         let route = &self.spec.routes[ri];
-        if let Some(check) = route.checks.iter().find(|c| !passes(c, &parsed)) {
-            return self.render_named(&check.fail, &[("detail", check.detail.clone())]);
+        for check in &route.checks {
+            if let Some(name) = self.refusal(check, &parsed, now) {
+                return self.render_named(name, &[("detail", check.detail.clone())]);
+            }
         }
         let reply = match handler(self.vendor, &route.handler) {
             Some(h) => h(self, &parsed, now),
             None => Reply::unknown_handler(&route.handler),
         };
         self.render(&reply)
+    }
+
+    /// The response a check answers with, if the request fails it.
+    fn refusal<'c>(&self, check: &'c Check, p: &Parsed<'_>, now: SimTime) -> Option<&'c str> {
+        if check.when.as_ref().is_some_and(|g| !guard_matches(g, p)) {
+            return None;
+        }
+        if let Some(source) = &check.access_token {
+            let token = match source.as_str() {
+                "bearer" => bearer(p.req),
+                header => p.req.header(header),
+            };
+            return match token.and_then(|t| self.token_state(t, now)) {
+                Some(true) => None,
+                Some(false) => Some(check.expired.as_deref().unwrap_or(&check.fail)),
+                None => Some(&check.fail),
+            };
+        }
+        (!passes(check, p)).then_some(check.fail.as_str())
     }
 
     /// Renders a reply.
@@ -343,7 +385,8 @@ fn is_json(req: &HttpRequest) -> bool {
 /// Whether a request passes a check.
 fn passes(check: &Check, p: &Parsed<'_>) -> bool {
     let text_ok = |v: &str| {
-        check.equals.as_deref().is_none_or(|e| v == e)
+        check.max_chars.is_none_or(|max| v.chars().count() <= max)
+            && check.equals.as_deref().is_none_or(|e| v == e)
             && check
                 .starts_with
                 .as_deref()
@@ -365,10 +408,58 @@ fn passes(check: &Check, p: &Parsed<'_>) -> bool {
         let Some(body) = &p.json else { return false };
         return match at(body, path) {
             None | Some(Value::Null) => check.optional,
-            Some(v) => check.kind.is_none_or(|k| has_type(v, k)) && v.as_str().is_none_or(text_ok),
+            Some(v) => {
+                check.kind.is_none_or(|k| has_type(v, k))
+                    && v.as_str().is_none_or(text_ok)
+                    && within_limits(check, v)
+            }
         };
     }
     false
+}
+
+/// `max_items` (array or object length).
+fn within_limits(check: &Check, v: &Value) -> bool {
+    let items = match v {
+        Value::Array(a) => a.len(),
+        Value::Object(o) => o.len(),
+        _ => 0,
+    };
+    check.max_items.is_none_or(|max| items <= max)
+}
+
+/// The size of a message's payload as the vendors limit it (FCM and Huawei:
+/// 4096 bytes): the compact JSON of the message without its recipients, since
+/// a thousand Huawei tokens alone outweigh 4K.
+pub fn payload_bytes(message: &serde_json::Map<String, Value>, recipients: &[&str]) -> usize {
+    let payload: serde_json::Map<String, Value> = message
+        .iter()
+        .filter(|(k, _)| !recipients.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    serde_json::to_vec(&payload).map_or(usize::MAX, |b| b.len())
+}
+
+/// The payload limit of FCM and Huawei, bytes.
+pub const PAYLOAD_BYTES_MAX: usize = 4096;
+
+/// Whether a request is one a check's guard selects.
+fn guard_matches(g: &Guard, p: &Parsed<'_>) -> bool {
+    let value: Option<String> = if let Some(h) = &g.header {
+        p.req.header(h).map(str::to_string)
+    } else if let Some(f) = &g.form {
+        p.form.get(f).cloned()
+    } else if let Some(path) = &g.json {
+        match p.json.as_ref().and_then(|b| at(b, path)) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(v) => Some(v.to_string()),
+        }
+    } else {
+        None
+    };
+    let hit = value.is_some_and(|v| g.equals.as_deref().is_none_or(|e| v == e));
+    hit != g.not
 }
 
 fn has_type(v: &Value, kind: JsonType) -> bool {

@@ -114,11 +114,24 @@ pub struct Route {
     pub checks: Vec<Check>,
 }
 
-/// One check of a request. Exactly one of `header`, `form`, `json` names what
-/// is checked.
+/// One check of a request. Exactly one of `header`, `form`, `json`,
+/// `access_token` names what is checked.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
+    /// The access token the mock issued, read from `bearer` (the
+    /// `Authorization: Bearer` header) or from the header of that name. It must
+    /// be one the mock issued and has not expired: vendors authenticate before
+    /// they read the body, so a forged token with a bad body gets the auth
+    /// error, not a parameter error.
+    #[serde(default)]
+    pub access_token: Option<String>,
+    /// The response for an issued token that has expired (default: `fail`).
+    #[serde(default)]
+    pub expired: Option<String>,
+    /// The check applies only to requests this guard matches.
+    #[serde(default)]
+    pub when: Option<Guard>,
     /// A header (case-insensitive).
     #[serde(default)]
     pub header: Option<String>,
@@ -137,6 +150,12 @@ pub struct Check {
     /// The JSON value must have this type.
     #[serde(default, rename = "type")]
     pub kind: Option<JsonType>,
+    /// The JSON array (or object) has at most this many items (entries).
+    #[serde(default)]
+    pub max_items: Option<usize>,
+    /// The string (form field or JSON string) has at most this many characters.
+    #[serde(default)]
+    pub max_chars: Option<usize>,
     /// Absence is fine (the other conditions apply when present).
     #[serde(default)]
     pub optional: bool,
@@ -144,6 +163,28 @@ pub struct Check {
     pub fail: String,
     /// The `{detail}` of that response.
     pub detail: String,
+}
+
+/// Which requests a check applies to: those where the named field is present
+/// (and equals `equals`, if given); `not` inverts the match.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guard {
+    /// A header (case-insensitive).
+    #[serde(default)]
+    pub header: Option<String>,
+    /// A field of a form body.
+    #[serde(default)]
+    pub form: Option<String>,
+    /// A dotted path into a JSON body (`null` counts as absent).
+    #[serde(default)]
+    pub json: Option<String>,
+    /// The value (a string, or a number's decimal text) must equal this.
+    #[serde(default)]
+    pub equals: Option<String>,
+    /// Inverts the match.
+    #[serde(default)]
+    pub not: bool,
 }
 
 /// JSON types a check can require.

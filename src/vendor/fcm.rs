@@ -236,3 +236,83 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
         notification,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 7515 Appendix A.2: the published signing input …
+    const A2_SIGNING_INPUT: &str = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+    /// … and the published RS256 signature (base64url).
+    const A2_SIGNATURE: &str = "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+
+    /// RS256 (RSASSA-PKCS1-v1_5, deterministic) with the RFC's key, loaded from
+    /// the PEM built offline from its JWK (`testdata/README.md`), reproduces
+    /// the RFC's signature byte for byte: the signer the pipeline's assertion
+    /// uses (jsonwebtoken on aws-lc-rs) is RS256 as published.
+    #[test]
+    fn rs256_reproduces_rfc_7515_appendix_a2() {
+        let pem = include_str!("testdata/rfc7515-a2-rsa.pem");
+        let key =
+            jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).expect("the RFC key loads");
+        let sig = jsonwebtoken::crypto::sign(
+            A2_SIGNING_INPUT.as_bytes(),
+            &key,
+            jsonwebtoken::Algorithm::RS256,
+        )
+        .expect("signs");
+        assert_eq!(sig, A2_SIGNATURE);
+    }
+
+    /// yup-oauth2's test pins the header segment of `{"alg":"RS256","typ":"JWT"}`
+    /// (`src/service_account.rs` L283-301, kat.md A6): the pipeline's header
+    /// (jsonwebtoken: `typ` + `kid`) decodes to RS256 and names the key.
+    #[test]
+    fn assertion_header_is_rs256_with_the_key_id() {
+        use base64::Engine;
+        let seg = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"alg":"RS256","typ":"JWT"}"#);
+        assert_eq!(seg, "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9");
+        let mut creds = crate::vendor::testing::creds(
+            crate::core::model::Vendor::Fcm,
+            "sa@p.iam.gserviceaccount.com",
+            include_str!("testdata/rfc7515-a2-rsa.pem"),
+        );
+        creds.key_id = "kid-1".into();
+        let req = auth_request(&creds, SimTime(1_772_413_200_000));
+        let form: std::collections::BTreeMap<String, String> =
+            form_urlencoded::parse(&req.body).into_owned().collect();
+        assert_eq!(form["grant_type"], GRANT_TYPE);
+        let header = jsonwebtoken::decode_header(&form["assertion"]).expect("a JWT");
+        assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
+        assert_eq!(header.kid.as_deref(), Some("kid-1"));
+    }
+
+    fn answer(status: u16, body: serde_json::Value) -> HttpResponse {
+        HttpResponse::new(
+            status,
+            vec![("content-type".into(), "application/json".into())],
+            serde_json::to_vec(&body).expect("JSON"),
+        )
+    }
+
+    /// Google's 401 for an expired token carries an ErrorInfo (kat.md B2), the
+    /// one for an unknown token none; both mean "refresh once" to the
+    /// pipeline, as before the detail was added (ErrorInfo is not an
+    /// FcmError, so it does not become the code).
+    #[test]
+    fn both_401_shapes_classify_as_auth_expired() {
+        let message = "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
+        let expired = json!({"error":{"code":401,"message":message,"status":"UNAUTHENTICATED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ACCESS_TOKEN_EXPIRED","domain":"googleapis.com","metadata":{"service":"fcm.googleapis.com","method":"google.firebase.fcm.v1.FcmService.SendMessage"}}]}});
+        let unknown = json!({"error":{"code":401,"message":message,"status":"UNAUTHENTICATED"}});
+        for body in [expired, unknown] {
+            let r = classify(&answer(401, body));
+            assert_eq!(
+                r,
+                VendorResult::AuthExpired {
+                    reason: format!("UNAUTHENTICATED: {message}")
+                }
+            );
+        }
+    }
+}

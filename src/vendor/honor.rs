@@ -229,3 +229,38 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
         notification,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::Vendor;
+    use crate::vendor::testing;
+
+    /// Honor's client-credentials form (guide "发送下行消息", kat.md A5):
+    /// `grant_type=client_credentials&client_id=…&client_secret=…`, form
+    /// encoded; the mock's path is `/auth/token` (mocks/README.md).
+    #[test]
+    fn honor_token_request_is_the_client_credentials_form() {
+        let c = testing::creds(Vendor::Honor, "104523987", "a+b/c=");
+        let req = auth_request(&c);
+        assert_eq!(
+            (req.method.as_str(), req.path.as_str()),
+            ("POST", "/auth/token")
+        );
+        assert!(req
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded")));
+        let form: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
+        let mut fields = form.clone();
+        fields.sort();
+        assert_eq!(
+            fields,
+            vec![
+                ("client_id".to_string(), "104523987".to_string()),
+                ("client_secret".to_string(), "a+b/c=".to_string()),
+                ("grant_type".to_string(), "client_credentials".to_string()),
+            ]
+        );
+        assert!(String::from_utf8_lossy(&req.body).contains("client_secret=a%2Bb%2Fc%3D"));
+    }
+}

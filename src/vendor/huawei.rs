@@ -268,3 +268,41 @@ fn data_map(data: &str) -> Result<BTreeMap<String, String>, String> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::Vendor;
+    use crate::vendor::testing;
+
+    /// Huawei's client-credentials form (HMS-Core demos: Go `auth.go` L76, Java
+    /// `HuaweiCredential.java` L94, Python `_app.py` L75-79; kat.md A5): exactly
+    /// `grant_type=client_credentials`, `client_id`, `client_secret`, posted as
+    /// a form to `/oauth2/v3/token` (`url.properties` L3). The vendor parses
+    /// the form, so the order of fields is not part of the recipe; percent
+    /// encoding of a secret with `+ / =` is (Python demo's `urlencode`).
+    #[test]
+    fn huawei_token_request_is_the_client_credentials_form() {
+        let c = testing::creds(Vendor::Huawei, "104523987", "a+b/c=");
+        let req = auth_request(&c);
+        assert_eq!(
+            (req.method.as_str(), req.path.as_str()),
+            ("POST", "/oauth2/v3/token")
+        );
+        assert!(req
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded")));
+        let form: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
+        let mut fields = form.clone();
+        fields.sort();
+        assert_eq!(
+            fields,
+            vec![
+                ("client_id".to_string(), "104523987".to_string()),
+                ("client_secret".to_string(), "a+b/c=".to_string()),
+                ("grant_type".to_string(), "client_credentials".to_string()),
+            ]
+        );
+        assert!(String::from_utf8_lossy(&req.body).contains("client_secret=a%2Bb%2Fc%3D"));
+    }
+}

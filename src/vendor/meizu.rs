@@ -204,3 +204,39 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
         notification,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Meizu's published example (`MEIZUPUSH/PushAPI@a39667d` README L71-121,
+    /// kat.md A3): these three parameters signed with the literal secret
+    /// `<APP_SECRET>` give `ac076ff25d9900015a681cb5172aa53b`. A change of
+    /// order, separator or secret placement breaks it.
+    #[test]
+    fn meizu_sign_matches_the_readme_example() {
+        let params = BTreeMap::from([
+            ("appId".to_string(), "10000".to_string()),
+            (
+                "pushIds".to_string(),
+                "RA50c6348036344485d01776773577c64740465480a6b".to_string(),
+            ),
+            (
+                "messageJson".to_string(),
+                r#"{"title":"title","content":"content","pushTimeInfo":{"offLine":1,"validTime":24}}"#
+                    .to_string(),
+            ),
+        ]);
+        assert_eq!(
+            sign(&params, "<APP_SECRET>"),
+            "ac076ff25d9900015a681cb5172aa53b"
+        );
+        // `sign` itself is never signed.
+        let mut with_sign = params.clone();
+        with_sign.insert("sign".into(), "anything".into());
+        assert_eq!(
+            sign(&with_sign, "<APP_SECRET>"),
+            "ac076ff25d9900015a681cb5172aa53b"
+        );
+    }
+}

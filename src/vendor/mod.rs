@@ -312,3 +312,41 @@ pub enum VendorResult {
         reason: String,
     },
 }
+
+/// Values the adapters' known-answer tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Credentials;
+    use crate::core::io::PushJob;
+    use crate::core::model::{DeviceKey, MsgId, Notification, Vendor};
+
+    /// Credentials with the given ids and secret, no options.
+    pub(crate) fn creds(vendor: Vendor, client_id: &str, secret: &str) -> Credentials {
+        Credentials {
+            vendor,
+            app_id: "app-1".into(),
+            client_id: client_id.into(),
+            secret: secret.into(),
+            key_id: String::new(),
+            package: "com.example.app".into(),
+            options: Default::default(),
+        }
+    }
+
+    /// A push job for `token`.
+    pub(crate) fn job(vendor: Vendor, token: &str) -> PushJob {
+        PushJob {
+            id: 1,
+            msg: MsgId(1),
+            device: DeviceKey::new("bob", "phone"),
+            vendor,
+            cert: "prod".into(),
+            token: token.into(),
+            notification: Notification {
+                title: "Alice".into(),
+                body: "Hi".into(),
+                ..Notification::default()
+            },
+        }
+    }
+}

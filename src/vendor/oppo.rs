@@ -34,9 +34,16 @@ pub const OPTIONS: &[&str] = &[
     "click_action_activity",
 ];
 
-/// `sign` = hex SHA-256 of `app_key + timestamp + master_secret`.
+/// `sign` = hex SHA-256 of [`sign_input`].
 pub fn sign(app_key: &str, timestamp: i64, master_secret: &str) -> String {
-    sha256_hex(&format!("{app_key}{timestamp}{master_secret}"))
+    sha256_hex(&sign_input(app_key, timestamp, master_secret))
+}
+
+/// What OPPO's SDK hashes: `app_key ‖ timestamp (ms, decimal) ‖ master_secret`
+/// (`opush-server-sdk-1.1.0.jar` `Auth.getSign`: `String.format("%s%s%s",
+/// appKey, timestamp, masterSecret)`, kat.md A1).
+pub fn sign_input(app_key: &str, timestamp: i64, master_secret: &str) -> String {
+    format!("{app_key}{timestamp}{master_secret}")
 }
 
 /// The signed auth request.
@@ -225,4 +232,39 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
         token: token.to_string(),
         notification,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Recipe only (no OPPO worked example exists, kat.md A1): the pre-image is
+    /// the SDK's `String.format("%s%s%s", appKey, timestamp, masterSecret)`,
+    /// and its SHA-256 is a constant computed outside this code:
+    /// `python3 -c 'import hashlib; print(hashlib.sha256(b"8f2c1a9e4b7d4e0a9c3b5d6e7f8a9b0c17724132000004d6e8f0a2b4c6d8e0f1a3b5c7d9e1f2a").hexdigest())'`.
+    #[test]
+    fn oppo_sign_is_sha256_of_app_key_timestamp_master_secret() {
+        let (key, ts, secret) = (
+            "8f2c1a9e4b7d4e0a9c3b5d6e7f8a9b0c",
+            1_772_413_200_000,
+            "4d6e8f0a2b4c6d8e0f1a3b5c7d9e1f2a",
+        );
+        assert_eq!(
+            sign_input(key, ts, secret),
+            "8f2c1a9e4b7d4e0a9c3b5d6e7f8a9b0c17724132000004d6e8f0a2b4c6d8e0f1a3b5c7d9e1f2a"
+        );
+        assert_eq!(
+            sign(key, ts, secret),
+            "0f939c71fc5561b711b7aa878e8542d9f0af422261ca38fe5631a3a506cc23c7"
+        );
+    }
+
+    /// The SHA-256 layer against FIPS 180-2 B.1 ("abc").
+    #[test]
+    fn sha256_layer_matches_fips_180_2() {
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

@@ -162,3 +162,20 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
         notification,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::Vendor;
+    use crate::vendor::testing;
+
+    /// MI-API pId=1559: "格式是 key=<APP_SECRET> … 字符key必须小写"; the Java SDK
+    /// sends `"key=" + this.security` (PushSender, code-index id 9787680116;
+    /// kat.md A4). Nothing is hashed: the known answer is the literal header.
+    #[test]
+    fn xiaomi_authorization_is_key_equals_app_secret() {
+        let c = testing::creds(Vendor::Xiaomi, "5512000000001", "S3cr3t+/==");
+        let req = encode(&testing::job(Vendor::Xiaomi, "reg-1"), &c);
+        assert_eq!(req.header("authorization"), Some("key=S3cr3t+/=="));
+    }
+}
