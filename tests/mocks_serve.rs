@@ -59,6 +59,14 @@ fn serve_prints_a_manifest_and_answers_like_huawei() {
         manifest["vendors"]["fcm"]["credentials"]["service_account_json"]["type"],
         "service_account"
     );
+    // What a person pointing a client at it needs: the hosts it replaces, the
+    // app settings, the control routes.
+    assert_eq!(hw["stands_in_for"][0], "https://push-api.cloud.huawei.com");
+    assert!(hw["app"]["settings"].is_object());
+    let control = manifest["control_routes"]["routes"]
+        .as_array()
+        .expect("routes");
+    assert!(control.iter().any(|r| r["path"] == "/__pushsim/faults"));
 
     let form = format!(
         "grant_type=client_credentials&client_id={}&client_secret={}",
