@@ -121,9 +121,12 @@ fn in_flight(sim: &turmoil::Sim<'_>) -> bool {
 
 fn quiet(shared: &Shared, sim: &turmoil::Sim<'_>) -> bool {
     shared.pending_orders.get() == 0
-        // The dispatcher works one job at a time: parked on the ledger, it
-        // holds up every job queued behind it, so nothing moves until the wake.
-        && (shared.vendor_inflight.get() == 0 || shared.parked() > 0)
+        // Each cert's lane works one job at a time: a lane parked on the
+        // ledger holds up the jobs queued behind it, so it does not move until
+        // the wake; any other lane with jobs is at work.
+        && shared.vendor_unrouted.get() == 0
+        && shared.busy_lanes.get() == 0
+        && shared.parked_lanes.get() <= shared.parked()
         && shared.silent.borrow().is_empty()
         && !in_flight(sim)
 }

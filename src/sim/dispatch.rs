@@ -3,8 +3,12 @@
 //! says it expired), encodes the vendor's real HTTP request, sends it through
 //! the bridge host, classifies the answer and tells the core (TOK-08).
 //!
-//! Jobs are handled one at a time, in the order the core emitted them, over one
-//! bridge connection: deterministic and simple.
+//! One lane per cert: a lane handles its jobs one at a time, in the order the
+//! core emitted them, over its own bridge connection, with its own access
+//! token and quota stop. Lanes run side by side, so a Retry-After, a backoff
+//! or a quota on one cert (an FCM project's QUOTA_EXCEEDED is per project)
+//! never delays pushes through another vendor or another cert. Deterministic:
+//! the host's tasks run in a fixed order on one thread.
 
 use super::clock::{host_now, record};
 use super::im_host::Im;
@@ -16,6 +20,7 @@ use crate::core::time::SimTime;
 use crate::run::trace::Event;
 use crate::vendor::{self, AccessToken, Credentials, HttpRequest, HttpResponse, VendorResult};
 use rand::Rng;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -37,9 +42,9 @@ impl Dispatcher {
         Dispatcher { tx }
     }
 
-    /// Queues a job; it counts as in flight until the vendor has answered.
+    /// Queues a job for its cert's lane.
     pub(crate) fn enqueue(&self, shared: &Shared, job: PushJob) {
-        shared.vendor_inflight.set(shared.vendor_inflight.get() + 1);
+        shared.vendor_unrouted.set(shared.vendor_unrouted.get() + 1);
         self.tx
             .send(job)
             .expect("dispatcher task outlives the im host's state");
@@ -125,22 +130,74 @@ struct CertState {
     quota_until: BTreeMap<String, SimTime>,
 }
 
-/// The dispatcher task.
+/// How busy a lane is, kept in step with [`Shared::busy_lanes`].
+#[derive(Default)]
+struct LaneLoad {
+    /// Jobs queued or under way.
+    jobs: Cell<u32>,
+    /// Parked on the calendar ledger (a Retry-After or backoff wait).
+    parked: Cell<bool>,
+}
+
+impl LaneLoad {
+    fn busy(&self) -> bool {
+        self.jobs.get() > 0 && !self.parked.get()
+    }
+
+    /// Applies `change` and moves the shared count of busy lanes with it.
+    fn update(&self, shared: &Shared, change: impl FnOnce(&LaneLoad)) {
+        let (busy, parked) = (self.busy(), self.parked.get());
+        change(self);
+        let step = |counter: &Cell<u32>, before: bool, after: bool| match (before, after) {
+            (false, true) => counter.set(counter.get() + 1),
+            (true, false) => counter.set(counter.get() - 1),
+            _ => {}
+        };
+        step(&shared.busy_lanes, busy, self.busy());
+        step(&shared.parked_lanes, parked, self.parked.get());
+    }
+}
+
+/// The dispatcher task: hands each job to its cert's lane, starting the lane
+/// on the cert's first job.
 pub(crate) async fn run(im: Rc<Im>, config: Config, mut rx: UnboundedReceiver<PushJob>) {
+    let config = Rc::new(config);
+    let mut lanes: BTreeMap<String, (UnboundedSender<PushJob>, Rc<LaneLoad>)> = BTreeMap::new();
+    while let Some(job) = rx.recv().await {
+        let (tx, load) = lanes.entry(job.cert.clone()).or_insert_with(|| {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let load = Rc::new(LaneLoad::default());
+            tokio::task::spawn_local(lane(im.clone(), config.clone(), load.clone(), rx));
+            (tx, load)
+        });
+        load.update(&im.shared, |l| l.jobs.set(l.jobs.get() + 1));
+        let n = im.shared.vendor_unrouted.get();
+        im.shared.vendor_unrouted.set(n - 1);
+        tx.send(job)
+            .expect("a lane outlives the dispatcher's state");
+    }
+}
+
+/// One cert's lane: its jobs in order, each to the end.
+async fn lane(
+    im: Rc<Im>,
+    config: Rc<Config>,
+    load: Rc<LaneLoad>,
+    mut rx: UnboundedReceiver<PushJob>,
+) {
     let mut bridge = Bridge {
         stream: None,
         next_id: 0,
     };
     let mut state = CertState::default();
     while let Some(job) = rx.recv().await {
-        let feedback = deliver(&im, &config, &mut bridge, &mut state, &job).await;
+        let feedback = deliver(&im, &config, &mut bridge, &mut state, &job, &load).await;
         let outputs = im.handle(Input::VendorFeedback {
             job: job.id,
             result: feedback,
         });
         im.apply_feedback(outputs);
-        let n = im.shared.vendor_inflight.get();
-        im.shared.vendor_inflight.set(n - 1);
+        load.update(&im.shared, |l| l.jobs.set(l.jobs.get() - 1));
     }
 }
 
@@ -200,6 +257,10 @@ mod policy {
     pub const DEFAULT_RETRY_AFTER_MS: u64 = 60_000;
     /// At most this many rate-limit waits per push, then give up.
     pub const MAX_RATE_LIMIT_WAITS: u32 = 3;
+    /// A Retry-After longer than this (one day) is not waited for: the push
+    /// is given up at once, with the vendor's wait in the reason. A message
+    /// a day late is no longer a notification.
+    pub const MAX_RETRY_AFTER_MS: i64 = 86_400_000;
 }
 
 /// Why an exchange produced no vendor answer.
@@ -234,6 +295,7 @@ async fn deliver(
     bridge: &mut Bridge,
     state: &mut CertState,
     job: &PushJob,
+    load: &LaneLoad,
 ) -> PushFeedback {
     let Some(creds) = config.credentials.get(&job.cert) else {
         let reason = format!("no credentials for cert {:?}", job.cert);
@@ -292,20 +354,27 @@ async fn deliver(
             } if rate_waits < policy::MAX_RATE_LIMIT_WAITS => {
                 rate_waits += 1;
                 let wait = retry_after_ms.unwrap_or(policy::DEFAULT_RETRY_AFTER_MS) as i64;
-                retry_after(
-                    im,
-                    job,
-                    rate_waits + failures + 1,
-                    wait,
-                    format!("rate limited: {reason}"),
-                )
-                .await;
+                if wait > policy::MAX_RETRY_AFTER_MS {
+                    return give_up(
+                        im,
+                        job,
+                        format!(
+                            "Retry-After of {} s is over the {} h the pipeline waits: {reason}",
+                            wait / 1000,
+                            policy::MAX_RETRY_AFTER_MS / 3_600_000
+                        ),
+                    );
+                }
+                let attempt = rate_waits + failures + 1;
+                let why = format!("rate limited: {reason}");
+                retry_after(im, load, job, attempt, wait, why).await;
             }
             VendorResult::ServerError { reason } if failures + 1 < policy::MAX_ATTEMPTS => {
                 failures += 1;
                 let base = policy::BACKOFF_BASE_MS << (failures - 1);
                 let jitter = im.shared.rng.borrow_mut().gen_range(0..base / 2);
-                retry_after(im, job, rate_waits + failures + 1, base + jitter, reason).await;
+                let attempt = rate_waits + failures + 1;
+                retry_after(im, load, job, attempt, base + jitter, reason).await;
             }
             VendorResult::DailyQuota { reason } => {
                 let until = crate::mock::fault::vendor_midnight(job.vendor, host_now(&im.shared));
@@ -369,8 +438,16 @@ fn record_push(im: &Im, job: &PushJob, req: &HttpRequest, status: u16, result: &
     );
 }
 
-/// Records the decision to retry and waits on the calendar ledger.
-async fn retry_after(im: &Im, job: &PushJob, attempt: u32, wait_ms: i64, why: String) {
+/// Records the decision to retry and waits on the calendar ledger; the lane
+/// counts as parked meanwhile.
+async fn retry_after(
+    im: &Im,
+    load: &LaneLoad,
+    job: &PushJob,
+    attempt: u32,
+    wait_ms: i64,
+    why: String,
+) {
     let event = Event::VendorRetry {
         msg: job.msg,
         device: job.device.clone(),
@@ -381,7 +458,10 @@ async fn retry_after(im: &Im, job: &PushJob, attempt: u32, wait_ms: i64, why: St
     };
     record(&im.shared, event);
     let at = host_now(&im.shared).plus_ms(wait_ms);
-    let _ = im.shared.park_until(at).await;
+    let woken = im.shared.park_until(at);
+    load.update(&im.shared, |l| l.parked.set(true));
+    let _ = woken.await;
+    load.update(&im.shared, |l| l.parked.set(false));
 }
 
 fn give_up(im: &Im, job: &PushJob, reason: String) -> PushFeedback {

@@ -79,8 +79,14 @@ pub struct Shared {
     trace: RefCell<Vec<TraceEntry>>,
     /// Orders issued by the runner and not yet completed.
     pub pending_orders: Cell<u32>,
-    /// Push jobs queued or in flight to a vendor.
-    pub vendor_inflight: Cell<u32>,
+    /// Push jobs handed to the dispatcher and not yet given to their cert's lane.
+    pub vendor_unrouted: Cell<u32>,
+    /// Dispatcher lanes with jobs that are not parked on the ledger: while
+    /// one is, a vendor exchange may be under way and the world is not quiet.
+    pub busy_lanes: Cell<u32>,
+    /// Dispatcher lanes parked on the ledger. More than the ledger holds means
+    /// a wait was woken and its lane has not run yet: not quiet.
+    pub parked_lanes: Cell<u32>,
     /// Devices whose connection went silent and whose loss the server has not yet noticed.
     pub silent: RefCell<BTreeSet<DeviceKey>>,
     /// The calendar ledger: long waits (Retry-After, backoff) parked until a
@@ -105,7 +111,9 @@ impl Shared {
             skipped_ms: Cell::new(0),
             trace: RefCell::new(Vec::new()),
             pending_orders: Cell::new(0),
-            vendor_inflight: Cell::new(0),
+            vendor_unrouted: Cell::new(0),
+            busy_lanes: Cell::new(0),
+            parked_lanes: Cell::new(0),
             silent: RefCell::new(BTreeSet::new()),
         }
     }
