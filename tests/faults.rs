@@ -91,6 +91,43 @@ fn fcm_with_token(now: SimTime) -> (Model, pushsim::vendor::HttpRequest) {
     (model, send)
 }
 
+/// FCM's QUOTA_EXCEEDED covers the project's quota and one device's message
+/// rate (ErrorCode reference); a device-scoped fault answers only that device,
+/// and the pipeline reads it as the device's limit, not the project's.
+#[test]
+fn a_device_rate_limit_answers_that_device_only_and_reads_as_per_device() {
+    let now = SimTime(1_772_413_200_000);
+    let (mut model, send) = fcm_with_token(now);
+    let spec = FaultSpec {
+        kind: FaultKind::RateLimited { retry_after_s: 600 },
+        duration_ms: None,
+        count: None,
+        device_token: Some("device-token-2".into()),
+    };
+    model.inject(&spec, now);
+    assert_eq!(
+        model.handle(&send, now).status,
+        200,
+        "another device passes"
+    );
+    let other = pushsim::vendor::HttpRequest {
+        body: String::from_utf8(send.body.clone())
+            .unwrap()
+            .replace("device-token-1", "device-token-2")
+            .into_bytes(),
+        ..send.clone()
+    };
+    let limited = model.handle(&other, now);
+    assert_eq!(limited.status, 429);
+    match vendor::classify(Vendor::Fcm, &limited) {
+        VendorResult::DeviceRateLimited {
+            retry_after_ms: Some(600_000),
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn a_counted_rate_limit_answers_429_with_retry_after_then_clears() {
     let now = SimTime(1_772_413_200_000);
@@ -99,6 +136,7 @@ fn a_counted_rate_limit_answers_429_with_retry_after_then_clears() {
         kind: FaultKind::RateLimited { retry_after_s: 30 },
         duration_ms: None,
         count: Some(1),
+        device_token: None,
     };
     model.inject(&spec, now);
     let first = model.handle(&send, now);
@@ -127,6 +165,7 @@ fn an_outage_window_follows_the_calendar_clock() {
             kind: FaultKind::ServerError,
             duration_ms: Some(60_000),
             count: None,
+            device_token: None,
         },
         now,
     );
@@ -147,6 +186,7 @@ fn garbage_and_revoked_tokens_classify_without_panicking() {
             kind: FaultKind::Garbage(Garbage::Truncated),
             duration_ms: None,
             count: None,
+            device_token: None,
         },
         now,
     );
@@ -163,6 +203,7 @@ fn garbage_and_revoked_tokens_classify_without_panicking() {
             kind: FaultKind::AuthExpired,
             duration_ms: None,
             count: None,
+            device_token: None,
         },
         now,
     );

@@ -70,6 +70,9 @@ pub struct FaultSpec {
     pub duration_ms: Option<i64>,
     /// For how many affected requests.
     pub count: Option<u32>,
+    /// `rate_limited` for one device only: sends carrying this device token
+    /// (a per-device message rate, FCM's "device message rate"); others pass.
+    pub device_token: Option<String>,
 }
 
 /// A fault in force at a mock.
@@ -81,6 +84,8 @@ pub struct ActiveFault {
     pub until: Option<SimTime>,
     /// Requests left.
     pub remaining: Option<u32>,
+    /// Only sends carrying this device token are affected.
+    pub device_token: Option<String>,
 }
 
 /// The fault names, in the order messages list them.
@@ -221,6 +226,7 @@ impl FaultSpec {
             kind,
             duration_ms: for_ms,
             count: t.count,
+            device_token: None,
         })
     }
 }
@@ -239,6 +245,7 @@ impl ActiveFault {
             kind: spec.kind.clone(),
             until,
             remaining,
+            device_token: spec.device_token.clone(),
         }
     }
 

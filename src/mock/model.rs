@@ -246,21 +246,32 @@ impl Model {
             return self.render(&Reply::with("not_found", vec![("detail", detail)]));
         };
         let is_send = self.spec.routes[ri].handler == "send";
-        let fault = self
-            .state
-            .faults
-            .iter_mut()
-            .find(|f| f.active(now) && (is_send || !f.kind.sends_only()));
+        let fault = self.state.faults.iter_mut().find(|f| {
+            f.active(now)
+                && (is_send || !f.kind.sends_only())
+                && f.device_token
+                    .as_ref()
+                    .is_none_or(|t| is_send && contains(&req.body, t.as_bytes()))
+        });
         let fault = fault.map(|f| {
             f.consume();
-            f.kind.clone()
+            (f.kind.clone(), f.device_token.is_some())
         });
+        let (fault, per_device) = match fault {
+            Some((kind, per_device)) => (Some(kind), per_device),
+            None => (None, false),
+        };
         match &fault {
             Some(FaultKind::RateLimited { retry_after_s }) => {
-                return self.render_named(
-                    "rate_limited",
-                    &[("retry_after", retry_after_s.to_string())],
-                )
+                // A vendor that documents a per-device rate answers it in its
+                // own words; the others only know their app-wide limit.
+                let name = if per_device && self.spec.responses.contains_key("device_rate_limited")
+                {
+                    "device_rate_limited"
+                } else {
+                    "rate_limited"
+                };
+                return self.render_named(name, &[("retry_after", retry_after_s.to_string())]);
             }
             Some(FaultKind::DailyQuota) => return self.render_named("daily_quota", &[]),
             Some(FaultKind::ServerError) => return self.render_named("server_error", &[]),
@@ -529,4 +540,9 @@ fn fill_value(v: &Value, fill: &dyn Fn(&str) -> String) -> Value {
         ),
         other => other.clone(),
     }
+}
+
+/// Whether `needle` occurs in `hay`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }

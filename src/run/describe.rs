@@ -37,8 +37,13 @@ pub fn action(a: &Action) -> String {
                 (None, Some(n)) => format!(" for {n} requests"),
                 (None, None) => String::new(),
             };
+            let device = if fault.device_token.is_some() {
+                " (one device's rate)"
+            } else {
+                ""
+            };
             format!(
-                "vendor_fault {} at {}{scope}",
+                "vendor_fault {} at {}{device}{scope}",
                 fault.kind.name(),
                 vendor.name()
             )

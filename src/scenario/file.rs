@@ -610,6 +610,9 @@ pub(crate) struct VendorFaultFile {
     pub(crate) fault: String,
     /// `rate_limited`: the Retry-After the vendor sends (default `30s`).
     pub(crate) retry_after: Option<String>,
+    /// `rate_limited`: only sends to this device (a per-device message rate).
+    #[schemars(with = "Option<DeviceRef>")]
+    pub(crate) device: Option<String>,
     /// `slow`: how late answers arrive (virtual time).
     pub(crate) latency: Option<String>,
     /// `garbage`: `empty` (200, no body), `html` (502 proxy page), `truncated`.

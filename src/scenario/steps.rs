@@ -977,8 +977,30 @@ fn vendor_fault(cx: &mut Cx<'_>, pa: &Path, v: &VendorFaultFile) -> Option<Actio
         for_: v.for_.as_deref(),
         count: v.count,
     };
+    let device_token = match &v.device {
+        None => None,
+        Some(_) if v.fault != "rate_limited" => {
+            let msg = format!("`device` does not apply to `{}`", v.fault);
+            cx.err(
+                &pa.key("device"),
+                msg,
+                Some("only `rate_limited` can be per device".into()),
+            );
+            return None;
+        }
+        Some(d) => {
+            let device = cx.device(&pa.key("device"), d)?;
+            Some(cx.devices.get(&device).expect("declared").token.clone())
+        }
+    };
     match FaultSpec::parse(&text) {
-        Ok(fault) => Some(Action::VendorFault { vendor, fault }),
+        Ok(fault) => Some(Action::VendorFault {
+            vendor,
+            fault: FaultSpec {
+                device_token,
+                ..fault
+            },
+        }),
         Err(errors) => {
             for e in errors {
                 let at = if e.key.is_empty() {

@@ -178,7 +178,32 @@ pub(crate) async fn run(im: Rc<Im>, config: Config, mut rx: UnboundedReceiver<Pu
     }
 }
 
-/// One cert's lane: its jobs in order, each to the end.
+/// A job and how far its attempts have got.
+struct Attempt {
+    job: PushJob,
+    progress: Progress,
+}
+
+/// What a job's attempts so far have used up of the policy.
+#[derive(Clone, Copy, Default)]
+struct Progress {
+    refreshed: bool,
+    failures: u32,
+    rate_waits: u32,
+}
+
+/// How one go at a job ended.
+enum Step {
+    /// The job is over; tell the core.
+    Done(PushFeedback),
+    /// The vendor limits this one device until then: the job waits aside and
+    /// the lane goes on with its other jobs.
+    DeviceWait(SimTime),
+}
+
+/// One cert's lane: its jobs in order, each to the end — except a job whose
+/// device is rate limited, which waits aside until its time while the lane
+/// serves the others (a device's message rate is that device's, not the app's).
 async fn lane(
     im: Rc<Im>,
     config: Rc<Config>,
@@ -190,14 +215,61 @@ async fn lane(
         next_id: 0,
     };
     let mut state = CertState::default();
-    while let Some(job) = rx.recv().await {
-        let feedback = deliver(&im, &config, &mut bridge, &mut state, &job, &load).await;
-        let outputs = im.handle(Input::VendorFeedback {
-            job: job.id,
-            result: feedback,
-        });
-        im.apply_feedback(outputs);
-        load.update(&im.shared, |l| l.jobs.set(l.jobs.get() - 1));
+    // Jobs waiting for their device's limit, by (ready at, job id).
+    let mut aside: BTreeMap<(SimTime, u64), Attempt> = BTreeMap::new();
+    loop {
+        let now = host_now(&im.shared);
+        let due = aside
+            .first_key_value()
+            .is_some_and(|((at, _), _)| *at <= now);
+        let mut attempt = if due {
+            aside.pop_first().expect("looked at").1
+        } else if let Ok(job) = rx.try_recv() {
+            Attempt::new(job)
+        } else if let Some(&(at, _)) = aside.first_key_value().map(|(k, _)| k) {
+            // Only jobs set aside: sleep on the ledger until the first is
+            // due, or until a new job comes.
+            let woken = im.shared.park_until(at);
+            load.update(&im.shared, |l| l.parked.set(true));
+            let job = tokio::select! {
+                biased;
+                _ = woken => None,
+                job = rx.recv() => job,
+            };
+            load.update(&im.shared, |l| l.parked.set(false));
+            match job {
+                Some(job) => Attempt::new(job),
+                None => continue,
+            }
+        } else {
+            match rx.recv().await {
+                Some(job) => Attempt::new(job),
+                None => return,
+            }
+        };
+        let Attempt { job, progress } = &mut attempt;
+        match deliver(&im, &config, &mut bridge, &mut state, job, progress, &load).await {
+            Step::Done(feedback) => {
+                let outputs = im.handle(Input::VendorFeedback {
+                    job: attempt.job.id,
+                    result: feedback,
+                });
+                im.apply_feedback(outputs);
+                load.update(&im.shared, |l| l.jobs.set(l.jobs.get() - 1));
+            }
+            Step::DeviceWait(at) => {
+                aside.insert((at, attempt.job.id), attempt);
+            }
+        }
+    }
+}
+
+impl Attempt {
+    fn new(job: PushJob) -> Attempt {
+        Attempt {
+            job,
+            progress: Progress::default(),
+        }
     }
 }
 
@@ -295,8 +367,9 @@ async fn deliver(
     bridge: &mut Bridge,
     state: &mut CertState,
     job: &PushJob,
+    progress: &mut Progress,
     load: &LaneLoad,
-) -> PushFeedback {
+) -> Step {
     let Some(creds) = config.credentials.get(&job.cert) else {
         let reason = format!("no credentials for cert {:?}", job.cert);
         record(
@@ -305,7 +378,7 @@ async fn deliver(
                 what: reason.clone(),
             },
         );
-        return PushFeedback::Failed { reason };
+        return Step::Done(PushFeedback::Failed { reason });
     };
     if let Some(until) = state.quota_until.get(&job.cert) {
         if host_now(&im.shared) < *until {
@@ -317,9 +390,11 @@ async fn deliver(
             return give_up(im, job, reason);
         }
     }
-    let mut refreshed = false;
-    let mut failures = 0u32;
-    let mut rate_waits = 0u32;
+    let Progress {
+        mut refreshed,
+        mut failures,
+        mut rate_waits,
+    } = *progress;
     loop {
         let result =
             match token_for(im, bridge, &mut state.tokens, &job.cert, job.vendor, creds).await {
@@ -342,8 +417,36 @@ async fn deliver(
                 }
             };
         match result {
-            VendorResult::Ok { .. } => return PushFeedback::Delivered,
-            VendorResult::InvalidToken { reason } => return PushFeedback::InvalidToken { reason },
+            VendorResult::Ok { .. } => return Step::Done(PushFeedback::Delivered),
+            VendorResult::InvalidToken { reason } => {
+                return Step::Done(PushFeedback::InvalidToken { reason })
+            }
+            VendorResult::DeviceRateLimited {
+                retry_after_ms,
+                reason,
+            } if rate_waits < policy::MAX_RATE_LIMIT_WAITS => {
+                rate_waits += 1;
+                let wait = retry_after_ms.unwrap_or(policy::DEFAULT_RETRY_AFTER_MS) as i64;
+                if wait > policy::MAX_RETRY_AFTER_MS {
+                    let why = format!("device rate limited for {} s: {reason}", wait / 1000);
+                    return give_up(im, job, why);
+                }
+                let why = format!("this device rate limited: {reason}");
+                record_retry(im, job, rate_waits + failures + 1, wait, why);
+                *progress = Progress {
+                    refreshed,
+                    failures,
+                    rate_waits,
+                };
+                return Step::DeviceWait(host_now(&im.shared).plus_ms(wait));
+            }
+            VendorResult::DeviceRateLimited { reason, .. } => {
+                let why = format!(
+                    "device still rate limited after {} waits: {reason}",
+                    policy::MAX_RATE_LIMIT_WAITS
+                );
+                return give_up(im, job, why);
+            }
             VendorResult::AuthExpired { .. } if !refreshed => {
                 refreshed = true;
                 state.tokens.remove(&job.cert); // refresh once and resend
@@ -448,6 +551,16 @@ async fn retry_after(
     wait_ms: i64,
     why: String,
 ) {
+    record_retry(im, job, attempt, wait_ms, why);
+    let at = host_now(&im.shared).plus_ms(wait_ms);
+    let woken = im.shared.park_until(at);
+    load.update(&im.shared, |l| l.parked.set(true));
+    let _ = woken.await;
+    load.update(&im.shared, |l| l.parked.set(false));
+}
+
+/// Records that `job` will be sent again after `wait_ms`.
+fn record_retry(im: &Im, job: &PushJob, attempt: u32, wait_ms: i64, why: String) {
     let event = Event::VendorRetry {
         msg: job.msg,
         device: job.device.clone(),
@@ -457,14 +570,9 @@ async fn retry_after(
         why,
     };
     record(&im.shared, event);
-    let at = host_now(&im.shared).plus_ms(wait_ms);
-    let woken = im.shared.park_until(at);
-    load.update(&im.shared, |l| l.parked.set(true));
-    let _ = woken.await;
-    load.update(&im.shared, |l| l.parked.set(false));
 }
 
-fn give_up(im: &Im, job: &PushJob, reason: String) -> PushFeedback {
+fn give_up(im: &Im, job: &PushJob, reason: String) -> Step {
     let event = Event::PushAbandoned {
         msg: job.msg,
         device: job.device.clone(),
@@ -472,7 +580,7 @@ fn give_up(im: &Im, job: &PushJob, reason: String) -> PushFeedback {
         reason: reason.clone(),
     };
     record(&im.shared, event);
-    PushFeedback::Failed { reason }
+    Step::Done(PushFeedback::Failed { reason })
 }
 
 /// One-line description of a vendor result, as outcomes print it.
@@ -488,6 +596,13 @@ pub fn describe(r: &VendorResult) -> String {
         } => match retry_after_ms {
             Some(ms) => format!("rate limited (retry after {ms} ms): {reason}"),
             None => format!("rate limited: {reason}"),
+        },
+        VendorResult::DeviceRateLimited {
+            retry_after_ms,
+            reason,
+        } => match retry_after_ms {
+            Some(ms) => format!("device rate limited (retry after {ms} ms): {reason}"),
+            None => format!("device rate limited: {reason}"),
         },
         VendorResult::DailyQuota { reason } => format!("daily quota: {reason}"),
         VendorResult::InvalidArgument { reason } => format!("invalid argument: {reason}"),

@@ -152,14 +152,21 @@ impl Shared {
         rx
     }
 
-    /// How many waits are parked on the ledger.
+    /// How many waits are parked on the ledger (a waiter that gave up
+    /// waiting — a lane woken by a new job instead — no longer counts).
     pub fn parked(&self) -> u32 {
+        self.forget_abandoned();
         self.ledger.borrow().len() as u32
     }
 
     /// The earliest parked wake-up.
     pub fn next_wake(&self) -> Option<SimTime> {
+        self.forget_abandoned();
         self.ledger.borrow().keys().next().map(|(at, _)| *at)
+    }
+
+    fn forget_abandoned(&self) {
+        self.ledger.borrow_mut().retain(|_, tx| !tx.is_closed());
     }
 
     /// Wakes every wait due at `now`; returns how many.

@@ -163,6 +163,12 @@ pub fn classify(resp: &HttpResponse) -> VendorResult {
         }
         (401, _) => VendorResult::AuthExpired { reason },
         (403, _) => VendorResult::AuthConfig { reason },
+        // The device's message rate, not the project's quota: an ErrorInfo
+        // whose quota_limit is per device (mocks/fcm.yaml, provisional).
+        (429, _) | (_, "QUOTA_EXCEEDED") if per_device(&body) => VendorResult::DeviceRateLimited {
+            retry_after_ms: retry_after_ms(resp),
+            reason,
+        },
         (429, _) | (_, "QUOTA_EXCEEDED") => VendorResult::RateLimited {
             retry_after_ms: retry_after_ms(resp),
             reason,
@@ -235,6 +241,19 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
         token: token.to_string(),
         notification,
     })
+}
+
+/// Whether a quota error names a per-device limit (`quota_limit: …PerDevice`).
+fn per_device(body: &serde_json::Value) -> bool {
+    body.pointer("/error/details")
+        .and_then(|d| d.as_array())
+        .is_some_and(|details| {
+            details.iter().any(|d| {
+                d.pointer("/metadata/quota_limit")
+                    .and_then(|q| q.as_str())
+                    .is_some_and(|q| q.ends_with("PerDevice"))
+            })
+        })
 }
 
 #[cfg(test)]

@@ -291,6 +291,15 @@ pub enum VendorResult {
         /// The vendor's code and message.
         reason: String,
     },
+    /// Too many messages to this one device (FCM's device message rate): wait
+    /// `retry_after_ms` before sending to *this device* again; other devices
+    /// of the app are not limited.
+    DeviceRateLimited {
+        /// Retry-After in milliseconds.
+        retry_after_ms: Option<u64>,
+        /// The vendor's code and message.
+        reason: String,
+    },
     /// Daily quota exhausted: no retry until the vendor's day rolls over.
     DailyQuota {
         /// The vendor's code and message.
