@@ -112,3 +112,47 @@ fn check_determinism_runs_twice_and_passes_on_the_reference() {
     ]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// Issue 10: harness trouble (here the tick budget, spent by a silent drop with
+/// a 30,000 s heartbeat timeout) is not a regression: exit 2, labelled so.
+#[test]
+fn harness_trouble_exits_2_not_1() {
+    let text = GOOD.replace(
+        "start: 2026-03-02T09:00:00+08:00",
+        "profile:\n  base: easemob\n  presence.heartbeat_timeout_s: 30000\nstart: 2026-03-02T09:00:00+08:00",
+    );
+    let text = text.replace("kill: bob/phone", "disconnect: bob/phone");
+    assert!(text.contains("disconnect: bob/phone"), "{text}");
+    let dir = scratch("harness", &[("budget.yaml", &text)]);
+    let (code, out) = pushsim(&["run", dir.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("HARNESS scratch") || out.contains("HARNESS "),
+        "{out}"
+    );
+    assert!(out.contains("budget exhausted"), "{out}");
+    assert!(!out.contains("line 0"), "{out}");
+}
+
+/// Issue 10: `pushsim run … | head -1` panicked on the broken pipe (exit 101).
+#[test]
+fn a_closed_stdout_ends_the_run_quietly_with_the_sigpipe_status() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pushsim"))
+        .args(["run", root.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut first)
+        .expect("a first line");
+    assert!(first.starts_with("[1/"), "{first}"); // the reader goes away here
+    let out = child.wait_with_output().expect("it ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

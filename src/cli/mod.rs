@@ -150,6 +150,7 @@ enum MocksCommand {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     match cli.command {
         Command::Run {
@@ -185,6 +186,29 @@ pub fn main() -> ExitCode {
         }
         Command::Bench { corpus, only } => crate::bench::main(&corpus, &only),
     }
+}
+
+/// The exit status of a process killed by SIGPIPE (128 + 13), what a shell
+/// reports for `pushsim run … | head -1` in a C tool.
+pub const BROKEN_PIPE_EXIT: i32 = 141;
+
+/// `print!` panics when the reader of stdout went away (`| head`). That is
+/// not a pushsim bug: leave at once, quietly, with the SIGPIPE status (so a
+/// `pipefail` shell still sees that the run did not finish).
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.starts_with("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(BROKEN_PIPE_EXIT);
+        }
+        default(info);
+    }));
 }
 
 /// Every `*.yaml` under `paths`, sorted, deduplicated.

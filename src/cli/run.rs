@@ -16,6 +16,9 @@ enum Verdict {
         new: bool,
     },
     Fail(Vec<String>),
+    /// The harness itself failed (a panic, a harness error, the tick budget):
+    /// not a regression of the pipeline; `run` exits 2.
+    Harness(Vec<String>),
 }
 
 /// What `run` was asked to do.
@@ -27,8 +30,8 @@ pub(super) struct RunOptions {
     pub(super) check_determinism: bool,
 }
 
-/// Runs one plan and renders its outcome.
-fn outcome_text(plan: &Plan, seed: Option<u64>) -> (String, Vec<Mismatch>) {
+/// Runs one plan and renders its outcome; also the harness's own troubles.
+fn outcome_text(plan: &Plan, seed: Option<u64>) -> (String, Vec<Mismatch>, Vec<String>) {
     let config = RunConfig {
         seed,
         ..RunConfig::standard()
@@ -38,14 +41,18 @@ fn outcome_text(plan: &Plan, seed: Option<u64>) -> (String, Vec<Mismatch>) {
     (
         outcome::render(plan, &outcome),
         outcome::check(plan, &outcome),
+        outcome.problems.clone(),
     )
 }
 
 fn judge(plan: &Plan, seed: Option<u64>, twice: bool) -> (Verdict, String) {
-    let (text, mismatches) = outcome_text(plan, seed);
+    let (text, mismatches, harness) = outcome_text(plan, seed);
+    if !harness.is_empty() {
+        return (Verdict::Harness(harness), text);
+    }
     let mut problems: Vec<String> = mismatches.iter().map(mismatch).collect();
     if twice {
-        let (again, _) = outcome_text(plan, seed);
+        let (again, _, _) = outcome_text(plan, seed);
         if let Some((n, (a, b))) = text
             .lines()
             .zip(again.lines())
@@ -89,12 +96,22 @@ fn judge_guarded(plan: &Plan, seed: Option<u64>, twice: bool) -> (Verdict, Strin
             .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "unknown panic".into());
         let problem = format!("harness panic (a pushsim bug, please report): {what}");
-        (Verdict::Fail(vec![problem]), String::new())
+        (Verdict::Harness(vec![problem]), String::new())
     })
 }
 
 pub(super) fn mismatch(m: &Mismatch) -> String {
+    if m.line == 0 {
+        // Not about one line of the file (the run's own trouble).
+        return format!("expected {}; got {}", m.expected, m.actual);
+    }
     format!("line {}: expected {}; got {}", m.line, m.expected, m.actual)
+}
+
+/// Which kind of failure a verdict is, for the counts.
+enum Kind {
+    Harness,
+    Other,
 }
 
 /// One scenario's result, for the reports.
@@ -115,6 +132,7 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
     };
     let started = std::time::Instant::now();
     let (mut passed, mut failed, mut broken, mut skipped, mut new) = (0, 0, 0, 0, 0);
+    let mut harness = 0;
     let mut cases = Vec::new();
     let total = files.len();
     for (i, f) in files.iter().enumerate() {
@@ -145,6 +163,10 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
             secs: 0.0,
             failure: None,
         };
+        let verdict_kind = match &verdict {
+            Verdict::Harness(_) => Kind::Harness,
+            _ => Kind::Other,
+        };
         match verdict {
             Verdict::Pass { new: is_new } => {
                 passed += 1;
@@ -158,9 +180,15 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
                     println!("[{}/{total}] ok   {}{note}", i + 1, plan.id);
                 }
             }
-            Verdict::Fail(problems) => {
-                failed += 1;
-                println!("[{}/{total}] FAIL {} ({})", i + 1, plan.id, f.display());
+            Verdict::Fail(problems) | Verdict::Harness(problems) => {
+                let label = if matches!(verdict_kind, Kind::Harness) {
+                    harness += 1;
+                    "HARNESS"
+                } else {
+                    failed += 1;
+                    "FAIL"
+                };
+                println!("[{}/{total}] {label} {} ({})", i + 1, plan.id, f.display());
                 for p in &problems {
                     println!("       {p}");
                 }
@@ -188,6 +216,11 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
     if new > 0 {
         extras.push_str(&format!(", {new} without a snapshot"));
     }
+    if harness > 0 {
+        extras.push_str(&format!(
+            ", {harness} harness failures (exit 2: a pushsim problem, not a regression)"
+        ));
+    }
     println!("{passed} passed, {failed} failed, {broken} did not load{extras} ({total} files, {secs:.2}s)");
     if let Some(path) = &opts.junit {
         if let Err(e) = std::fs::write(path, junit_xml(&cases, secs)) {
@@ -195,7 +228,7 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    if broken > 0 {
+    if broken > 0 || harness > 0 {
         ExitCode::from(2)
     } else if failed > 0 {
         ExitCode::from(1)

@@ -369,9 +369,41 @@ impl MarkedEventReceiver for Builder {
     }
 }
 
+/// The first character YAML cannot carry (YAML 1.2 §5.1), with its position.
+/// A NUL byte above all: the YAML reader stops at it, so everything after it —
+/// the `expect:` list, say — would silently not exist.
+fn unprintable(text: &str) -> Option<(Pos, char)> {
+    let (mut line, mut col) = (1u32, 1u32);
+    for c in text.chars() {
+        let printable = matches!(c,
+            '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}'
+            | '\u{e000}'..='\u{fefe}' | '\u{ff00}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}');
+        if !printable {
+            return Some((Pos { line, col }, c));
+        }
+        if c == '\n' {
+            (line, col) = (line.saturating_add(1), 1);
+        } else {
+            col = col.saturating_add(1);
+        }
+    }
+    None
+}
+
 /// Parses `text` into its single document. A syntax error is one error;
 /// duplicate keys and unsupported constructs are reported all together.
 pub(crate) fn parse(text: &str) -> Result<Node, Vec<TreeError>> {
+    // A byte-order mark may open the file (editors on Windows write one).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some((pos, c)) = unprintable(text) {
+        return Err(vec![TreeError {
+            pos,
+            message: format!("character U+{:04X} cannot appear in a YAML file", c as u32),
+            help: Some(
+                "YAML carries tabs, line breaks and printable characters only; write it as an escape in a double-quoted string (\"\\u0000\")".into(),
+            ),
+        }]);
+    }
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut b, true) {
@@ -456,6 +488,25 @@ mod tests {
         assert!(e[0].pos.line >= 1);
         let e = parse("a: 1\n---\nb: 2\n").unwrap_err();
         assert_eq!((e[0].pos.line, e[0].pos.col), (3, 1));
+    }
+
+    /// Issue 10: a NUL byte made the YAML reader stop, so the `expect:` list
+    /// after it vanished and a failing scenario passed.
+    #[test]
+    fn a_nul_byte_is_an_error_at_its_position_not_the_end_of_the_file() {
+        let e = parse("name: x\nabout: \0y\nexpect: [1]\n").unwrap_err();
+        assert_eq!((e[0].pos.line, e[0].pos.col), (2, 8));
+        assert!(e[0].message.contains("U+0000"), "{}", e[0].message);
+        let e = parse("a: 1\r\nb: \u{7}\r\n").unwrap_err();
+        assert_eq!((e[0].pos.line, e[0].pos.col), (2, 4));
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped_and_a_later_one_refused() {
+        let t = parse("\u{feff}name: x\n").unwrap();
+        assert!(t.at(&[key("name")]).is_some());
+        let e = parse("name: x\u{feff}\n").unwrap_err();
+        assert_eq!((e[0].pos.line, e[0].pos.col), (1, 8));
     }
 
     #[test]
