@@ -156,3 +156,14 @@ fn a_closed_stdout_ends_the_run_quietly_with_the_sigpipe_status() {
     assert_eq!(out.status.code(), Some(141), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Issues 10/11: `--tags nosuchtag` and `--tags ''` ran nothing and exited 0.
+#[test]
+fn a_tag_filter_that_selects_nothing_is_an_error() {
+    let dir = scratch("tags", &[("a.yaml", GOOD)]);
+    let (code, out) = pushsim(&["run", dir.to_str().unwrap(), "--tags", "nosuchtag"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("no scenario has tag nosuchtag"), "{out}");
+    let (code, out) = pushsim(&["run", dir.to_str().unwrap(), "--tags", ""]);
+    assert_eq!(code, 2, "{out}");
+}

@@ -393,6 +393,12 @@ struct Model {
 
 impl Model {
     fn recipient_devices(&self, msg: &Message) -> BTreeSet<DeviceKey> {
+        // MSG-02: a non-member's post to a group is refused and decided for nobody.
+        if let Conversation::Group(g) = &msg.to {
+            if !self.groups.get(g).is_some_and(|m| m.contains(&msg.from)) {
+                return BTreeSet::new();
+            }
+        }
         let mut users: BTreeSet<String> = match &msg.to {
             Conversation::User(u) => BTreeSet::from([u.clone()]),
             Conversation::Group(g) | Conversation::ChatRoom(g) => self

@@ -130,7 +130,12 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if opts.tags.iter().any(|t| t.trim().is_empty()) {
+        eprintln!("error: an empty tag selects nothing (--tags a,b)");
+        return ExitCode::from(2);
+    }
     let started = std::time::Instant::now();
+    let mut tags_seen = std::collections::BTreeSet::new();
     let (mut passed, mut failed, mut broken, mut skipped, mut new) = (0, 0, 0, 0, 0);
     let mut harness = 0;
     let mut cases = Vec::new();
@@ -151,6 +156,7 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
                 continue;
             }
         };
+        tags_seen.extend(plan.tags.iter().cloned());
         if !opts.tags.is_empty() && !plan.tags.iter().any(|t| opts.tags.contains(t)) {
             skipped += 1;
             continue;
@@ -227,6 +233,16 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
             eprintln!("error: cannot write {}: {e}", path.display());
             return ExitCode::from(2);
         }
+    }
+    if !opts.tags.is_empty() && passed + failed + harness == 0 && broken == 0 {
+        // Nothing checked is not a pass.
+        let known: Vec<String> = tags_seen.into_iter().collect();
+        eprintln!(
+            "error: no scenario has tag {}; tags in use: {}",
+            opts.tags.join(" or "),
+            known.join(", ")
+        );
+        return ExitCode::from(2);
     }
     if broken > 0 || harness > 0 {
         ExitCode::from(2)

@@ -650,6 +650,17 @@ impl Server {
                 self.groups.get(g).cloned().unwrap_or_default()
             }
         };
+        // MSG-02: a group's messages come from its members; a real IM refuses
+        // a non-member's post (observable rejection), it never reaches anyone.
+        if let Conversation::Group(g) = &msg.to {
+            if !members.contains(&msg.from) {
+                let reason = format!("{} is not a member of group {g}", msg.from);
+                return vec![Output::Rejected {
+                    rule: "MSG-02",
+                    reason,
+                }];
+            }
+        }
         let mut names: Vec<&str> = match &msg.to {
             Conversation::User(peer) => vec![peer.as_str()],
             _ => members.iter().map(String::as_str).collect(),

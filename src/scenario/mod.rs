@@ -29,6 +29,9 @@ use std::path::{Component, Path};
 /// Reads and lowers the scenario at `path`.
 pub fn load_file(path: &Path) -> Result<Plan, Vec<Diagnostic>> {
     let shown = path.display().to_string();
+    if let Some(d) = ambiguous_name(&shown) {
+        return Err(vec![d]);
+    }
     match std::fs::read_to_string(path) {
         Ok(text) => load_with_id(&shown, plan_id_of_path(path), &text),
         Err(e) => Err(vec![Diagnostic {
@@ -44,7 +47,32 @@ pub fn load_file(path: &Path) -> Result<Plan, Vec<Diagnostic>> {
 /// Lowers scenario `text`; `path_for_messages` names it in diagnostics and
 /// determines [`Plan::id`].
 pub fn load_str(path_for_messages: &str, text: &str) -> Result<Plan, Vec<Diagnostic>> {
+    if let Some(d) = ambiguous_name(path_for_messages) {
+        return Err(vec![d]);
+    }
     load_with_id(path_for_messages, plan_id(path_for_messages), text)
+}
+
+/// Snapshot ids join folders with `__`, so a name containing `__` could give
+/// two files one id and one snapshot (`dnd/window__foo.yaml`,
+/// `dnd__window/foo.yaml`): such a name is refused.
+fn ambiguous_name(path: &str) -> Option<Diagnostic> {
+    let parts: Vec<&str> = path.split(['/', '\\']).filter(|s| !s.is_empty()).collect();
+    let under = match parts.iter().rposition(|p| *p == "scenarios") {
+        Some(i) => &parts[i + 1..],
+        None => parts.last().map(std::slice::from_ref).unwrap_or_default(),
+    };
+    let bad = under.iter().find(|p| p.contains("__"))?;
+    Some(Diagnostic {
+        path: path.to_string(),
+        line: 1,
+        column: 1,
+        message: format!("`{bad}`: a file or folder name under scenarios/ may not contain `__`"),
+        help: Some(format!(
+            "snapshot ids join folders with `__`, so this name could share its id and snapshot with another file (id `{}`); rename it, e.g. with a single `_`",
+            plan_id(path)
+        )),
+    })
 }
 
 fn load_with_id(shown: &str, id: String, text: &str) -> Result<Plan, Vec<Diagnostic>> {

@@ -511,3 +511,22 @@ fn version_and_tick_range() {
          t.yaml:14:10: error: tick_ms: tick_ms 0 is out of range\n  help: expected 1..=1000"
     );
 }
+
+/// Issue 10: `dnd/window__foo.yaml` and `dnd__window/foo.yaml` had one id and
+/// shared a snapshot; a `__` in a name under scenarios/ is now an error.
+#[test]
+fn a_double_underscore_name_that_could_clash_is_refused() {
+    for path in [
+        "scenarios/dnd/window__foo.yaml",
+        "scenarios/dnd__window/foo.yaml",
+    ] {
+        let d = load_str(path, HEAD).unwrap_err();
+        assert!(
+            d[0].message.contains("may not contain `__`"),
+            "{}",
+            render(&d)
+        );
+        assert!(d[0].help.as_deref().unwrap().contains("dnd__window__foo"));
+    }
+    assert!(load_str("scenarios/dnd/window_foo.yaml", HEAD).is_ok());
+}

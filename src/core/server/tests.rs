@@ -576,6 +576,17 @@ fn prs_09_push_online_ttl_counts_from_the_last_contact() {
 }
 
 #[test]
+fn msg_02_a_non_member_post_to_a_group_is_rejected_and_reaches_nobody() {
+    check(
+        &format!("{BOB_KILLED} gsend carol g1 hi\n gsend alice g1 hello\n login bob/phone last=0"),
+        "sync bob/phone []
+         rejected MSG-02
+         bob/phone m2 push DNDX-05 job=1 t1 badge=1
+         sync bob/phone [m2]",
+    );
+}
+
+#[test]
 fn tok_02_tok_03_bind_needs_login_and_a_known_cert() {
     check(
         "bind bob/phone fcm-prod t1\n login bob/phone\n bind bob/phone nope t1\n kill bob/phone\n send alice bob a",
