@@ -167,3 +167,44 @@ fn a_tag_filter_that_selects_nothing_is_an_error() {
     let (code, out) = pushsim(&["run", dir.to_str().unwrap(), "--tags", ""]);
     assert_eq!(code, 2, "{out}");
 }
+
+/// Issue 10: a symlink loop ran each file 41 times, a FIFO named `x.yaml` hung
+/// `run`, `check /dev/zero` read 8 GB; `B.YAML` was skipped silently.
+#[test]
+fn odd_paths_are_walked_once_refused_or_read() {
+    let dir = scratch("paths", &[("a.yaml", GOOD), ("B.YAML", GOOD)]);
+    std::os::unix::fs::symlink(&dir, dir.join("loop")).expect("a symlink");
+    let fifo = dir.join("x.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    let (code, out) = pushsim(&["check", dir.to_str().unwrap()]);
+    assert_eq!(out.matches("a.yaml").count(), 1, "{out}");
+    assert!(out.contains("B.YAML"), "{out}");
+    if made.is_ok_and(|s| s.success()) {
+        assert!(out.contains("not a regular file"), "{out}");
+        assert_eq!(code, 2, "{out}");
+    }
+    let (code, out) = pushsim(&["check", "/dev/zero"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("not a regular file"), "{out}");
+}
+
+/// Issue 10: many logins at one instant held a later step back, silently.
+#[test]
+fn a_step_held_back_by_the_steps_before_it_is_reported() {
+    let mut text = String::from(
+        "version: 1\nname: crowd\nabout: a hundred logins at once\nrules: [PRS-06]\nstart: 2026-03-02T09:00:00+08:00\nusers:\n  alice: {}\n  bob:\n    devices:\n",
+    );
+    for i in 0..100 {
+        text.push_str(&format!("      d{i}: {{ platform: web }}\n"));
+    }
+    text.push_str("steps:\n");
+    for i in 0..100 {
+        text.push_str(&format!("  - at: \"09:00\"\n    login: bob/d{i}\n"));
+    }
+    text.push_str("  - at: \"09:00:01\"\n    send: { from: alice, to: bob, text: \"hi\" }\n");
+    let dir = scratch("late", &[("crowd.yaml", &text)]);
+    let (code, out) = pushsim(&["run", dir.to_str().unwrap()]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("step late: step 100 (line"), "{out}");
+    assert!(out.contains("space them out"), "{out}");
+}

@@ -9,5 +9,5 @@ pub mod settings;
 pub mod summarize;
 
 pub use check::{check, Mismatch};
-pub use render::{render, render_explain};
+pub use render::{escape_invisible, invisible, render, render_explain};
 pub use summarize::{summarize, Outcome};

@@ -8,8 +8,34 @@ use crate::run::trace::{Event, LossCause, TraceVerdict};
 use crate::scenario::plan::Plan;
 use std::fmt::Write;
 
+/// A string as a JSON literal, with invisible characters escaped too (JSON
+/// escapes only control characters): a right-to-left override or a
+/// zero-width space in a text must show in a snapshot line.
 fn q(s: &str) -> String {
-    serde_json::to_string(s).expect("strings serialize")
+    escape_invisible(&serde_json::to_string(s).expect("strings serialize"))
+}
+
+/// Characters that change or hide how text looks without being visible
+/// themselves: format characters (zero-width, bidi controls), line/paragraph
+/// separators, C1 controls.
+pub fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{7f}'..='\u{9f}' | '\u{ad}' | '\u{61c}' | '\u{115f}' | '\u{1160}' | '\u{180e}'
+        | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206f}' | '\u{3164}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// `s` with every [`invisible`] character written `\uXXXX`.
+pub fn escape_invisible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if invisible(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn token(o: &Outcome, t: &str) -> String {
@@ -125,6 +151,7 @@ fn line(o: &Outcome, e: &Event, zone: &crate::core::time::Zone) -> String {
         Event::Rejected { seq, rule, reason } => format!("step {seq} rejected [{rule}] {reason}"),
         Event::Settings { seq, read } => super::settings::read_text(*seq, read, zone),
         Event::HarnessError { what } => format!("HARNESS ERROR: {what}"),
+        Event::StepLate { what } => format!("STEP LATE: {what}"),
         Event::BudgetExhausted { what } => format!("BUDGET EXHAUSTED: {what}"),
     }
 }
@@ -205,5 +232,19 @@ fn status_text(status: u16) -> String {
     match status {
         0 => "no answer,".to_string(),
         s => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 10: RTL overrides, zero-width and U+2028 reached snapshot push
+    /// lines raw (step lines escaped them).
+    #[test]
+    fn push_line_strings_escape_invisible_characters() {
+        assert_eq!(
+            super::q("a\u{202e}b\u{200b}c\u{2028}"),
+            r#""a\u202eb\u200bc\u2028""#
+        );
+        assert_eq!(super::q("日本 ok"), "\"日本 ok\"");
     }
 }

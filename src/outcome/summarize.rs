@@ -146,6 +146,7 @@ pub fn summarize(plan: &Plan, trace: Vec<TraceEntry>) -> Outcome {
             }
             Event::Settings { seq, read } => out.settings_reads.push((e.at, *seq, read.clone())),
             Event::HarnessError { what } => out.problems.push(format!("harness error: {what}")),
+            Event::StepLate { what } => out.problems.push(format!("step late: {what}")),
             Event::BudgetExhausted { what } => {
                 out.problems.push(format!("budget exhausted: {what}"))
             }

@@ -188,6 +188,10 @@ fn drive(
     }
 }
 
+/// How late a step may start (behind the orders of earlier steps) before the
+/// run says the scenario could not be run as written.
+const STEP_LATE_MS: i64 = 1_000;
+
 fn inject(
     plan: &Plan,
     step: &Step,
@@ -196,6 +200,18 @@ fn inject(
     fleet: &MockFleet,
     now: crate::core::time::SimTime,
 ) {
+    // Steps wait for the orders before them; a step held up this long is not
+    // the scenario as written, and is said so, never shifted silently.
+    let late_ms = now.ms_since(step.at);
+    if late_ms > STEP_LATE_MS {
+        let what = format!(
+            "step {} (line {}) ran {:.3} s after its time: the steps before it were still being carried out; space them out",
+            step.seq,
+            step.line,
+            late_ms as f64 / 1000.0
+        );
+        shared.record_at(now, Event::StepLate { what });
+    }
     shared.record_at(
         now,
         Event::Step {

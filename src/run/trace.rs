@@ -145,6 +145,12 @@ pub enum Event {
         /// Why.
         why: String,
     },
+    /// A step started later than its time (steps before it were still being
+    /// carried out): the run is not the scenario as written.
+    StepLate {
+        /// Which step, how late, what to do.
+        what: String,
+    },
     /// The pipeline gave up on a push.
     PushAbandoned {
         /// Message.

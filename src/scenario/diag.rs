@@ -41,33 +41,34 @@ pub(crate) fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let limit = (word.chars().count() / 3).max(1);
+    let n = word.chars().count();
+    // A suggestion for a long text is noise, and edit distance is O(n·m):
+    // a 200 KB expectation text against every sent text took minutes.
+    if n > SUGGEST_MAX_CHARS {
+        return None;
+    }
+    let limit = (n / 3).max(1);
+    let word = word.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| {
-            (
-                edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()),
-                c,
-            )
-        })
+        // The distance is at least the difference in length: skip those early.
+        .filter(|c| c.chars().count().abs_diff(n) <= limit)
+        .map(|c| (strsim::levenshtein(&word, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.to_string())
 }
 
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+/// Words longer than this get no did-you-mean.
+const SUGGEST_MAX_CHARS: usize = 200;
+
+/// `text` for a message: at most 80 characters, then `…`.
+pub(crate) fn shorten(text: &str) -> String {
+    const MAX: usize = 80;
+    match text.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}… ({} characters)", &text[..i], text.chars().count()),
+        None => text.to_string(),
     }
-    prev[b.len()]
 }
 
 /// `a, b, c` — at most `max` items, then `… (N more)`.

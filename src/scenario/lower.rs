@@ -184,6 +184,19 @@ pub(crate) fn lower(
     // Time.
     let start_text = f.start.clone().unwrap_or_default();
     match DateTime::parse_from_rfc3339(start_text.trim()) {
+        // A fractional second would make a step at `"21:00"` on the start's
+        // own minute fall before the start, so it ran a day later; years
+        // past 9999 do not print as RFC 3339.
+        Ok(dt) if dt.timestamp_subsec_millis() != 0 => cx.err(
+            &root.key("start"),
+            format!("`{start_text}` has a fraction of a second"),
+            Some("start on a whole second; put sub-second timing into steps (`at: +500ms`)".into()),
+        ),
+        Ok(dt) if !(1970..=9000).contains(&chrono::Datelike::year(&dt)) => cx.err(
+            &root.key("start"),
+            format!("`{start_text}` is outside the years 1970 to 9000"),
+            None,
+        ),
         Ok(dt) => {
             cx.start = SimTime(dt.timestamp_millis());
             cx.display_zone = Zone::Fixed(dt.offset().fix());
@@ -420,13 +433,19 @@ pub(crate) fn lower(
     (Some(plan), cx.diags)
 }
 
-/// Checks a user/device/group name: non-empty, no `/`, no surrounding spaces.
+/// Checks a user/device/group name: non-empty, no `/`, no surrounding
+/// spaces, nothing invisible (`alice` and `alice` + U+200B must not be two
+/// users that look the same in every report).
 fn valid_name(cx: &mut Cx<'_>, p: &Path, name: &str, what: &str) -> bool {
-    if name.is_empty() || name.contains('/') || name.trim() != name {
+    let invisible = name
+        .chars()
+        .find(|&c| crate::outcome::invisible(c) || c.is_control());
+    if name.is_empty() || name.contains('/') || name.trim() != name || invisible.is_some() {
+        let shown = crate::outcome::escape_invisible(name);
         cx.err_key(
             p,
-            format!("invalid {what} name `{name}`"),
-            Some("names are non-empty and contain no `/` or surrounding spaces".into()),
+            format!("invalid {what} name `{shown}`"),
+            Some("names are non-empty and contain no `/`, no surrounding spaces and no invisible or control characters".into()),
         );
         return false;
     }

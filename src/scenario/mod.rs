@@ -26,11 +26,36 @@ pub use schema::json_schema;
 
 use std::path::{Component, Path};
 
+/// The largest scenario file read (the scale benchmark's, the largest there
+/// is, is about 8 MiB).
+pub const MAX_FILE_BYTES: u64 = 32 << 20;
+
 /// Reads and lowers the scenario at `path`.
 pub fn load_file(path: &Path) -> Result<Plan, Vec<Diagnostic>> {
     let shown = path.display().to_string();
     if let Some(d) = ambiguous_name(&shown) {
         return Err(vec![d]);
+    }
+    let refuse = |message: String| {
+        Err(vec![Diagnostic {
+            path: shown.clone(),
+            line: 1,
+            column: 1,
+            message,
+            help: None,
+        }])
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return refuse("not a regular file (a FIFO, a device, …): not read".into())
+        }
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            return refuse(format!(
+                "the file is {} bytes; a scenario may have at most {MAX_FILE_BYTES}",
+                m.len()
+            ))
+        }
+        _ => {}
     }
     match std::fs::read_to_string(path) {
         Ok(text) => load_with_id(&shown, plan_id_of_path(path), &text),
@@ -144,11 +169,12 @@ fn id_from_parts(parts: &[&str]) -> String {
         _ => parts.last().map(std::slice::from_ref).unwrap_or_default(),
     };
     let joined = under.join("__");
-    joined
-        .strip_suffix(".yaml")
-        .or_else(|| joined.strip_suffix(".yml"))
-        .unwrap_or(&joined)
-        .to_string()
+    let lower = joined.to_ascii_lowercase();
+    let cut = [".yaml", ".yml"]
+        .iter()
+        .find(|ext| lower.ends_with(*ext))
+        .map_or(0, |ext| ext.len());
+    joined[..joined.len() - cut].to_string()
 }
 
 #[cfg(test)]

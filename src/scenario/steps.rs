@@ -18,6 +18,7 @@ pub(crate) fn lower_timeline(cx: &mut Cx<'_>, f: &ScenarioFile) -> (Vec<Step>, V
     let mut steps = Vec::new();
     let mut prev = cx.start;
     let mut n_msgs = 0u32;
+    let mut texts_bytes = 0usize;
     let mut texts: Vec<String> = Vec::new();
     for (i, s) in &f.steps {
         let p = root.key("steps").idx(*i);
@@ -112,9 +113,17 @@ pub(crate) fn lower_timeline(cx: &mut Cx<'_>, f: &ScenarioFile) -> (Vec<Step>, V
             }
         };
         let pa = p.key(&action_key);
-        if s.send.is_some() {
+        if let Some(m) = &s.send {
             n_msgs += 1;
-            texts.push(s.send.as_ref().map(|m| m.text.clone()).unwrap_or_default());
+            texts_bytes += m.text.len();
+            if texts_bytes > TEXTS_BYTES_MAX && texts_bytes - m.text.len() <= TEXTS_BYTES_MAX {
+                cx.err(
+                    &pa.key("text"),
+                    format!("the texts sent so far exceed {} MiB", TEXTS_BYTES_MAX >> 20),
+                    Some("a device syncing them all would get one frame too large for the simulated link".into()),
+                );
+            }
+            texts.push(m.text.clone());
         }
         let actions = action(cx, &pa, &action_key, s, n_msgs);
         for a in actions.into_iter().flatten() {
@@ -561,7 +570,25 @@ fn set_dnd(cx: &mut Cx<'_>, pa: &Path, d: &SetDndFile) -> Option<Action> {
 /// A call invite's timeout when the step gives none: ZEGO `callInvite`'s default (SEED-003).
 const DEFAULT_CALL_TIMEOUT_S: u32 = 90;
 
+/// The most text all `send` steps of a scenario may carry together (a sync
+/// of every message, JSON-escaped, stays within one frame).
+pub const TEXTS_BYTES_MAX: usize = 8 << 20;
+
+/// The longest message text a scenario may send. IM services cap a text
+/// message far below (Tencent IM: 12 KB); the simulated links carry frames up
+/// to [`crate::sim::wire::FRAME_BYTES_MAX`], which this keeps every sync and
+/// vendor request well within.
+pub const TEXT_BYTES_MAX: usize = 64 << 10;
+
 fn send(cx: &mut Cx<'_>, pa: &Path, m: &SendFile, msg_no: u32) -> Option<Action> {
+    if m.text.len() > TEXT_BYTES_MAX {
+        cx.err(
+            &pa.key("text"),
+            format!("a text of {} bytes; at most {TEXT_BYTES_MAX}", m.text.len()),
+            Some("IM services cap a text message far below this (Tencent IM: 12 KB)".into()),
+        );
+        return None;
+    }
     let from = cx.user(&pa.key("from"), &m.from);
     let tp = pa.key("to");
     let to = match &m.to {
@@ -906,7 +933,9 @@ impl Ex<'_, '_> {
             .unwrap_or_else(|| {
                 "expectations name a message by the exact `text` of a `send` step".into()
             });
-        self.cx.err(p, format!("no step sends \"{t}\""), Some(help));
+        let shown = super::diag::shorten(t);
+        self.cx
+            .err(p, format!("no step sends \"{shown}\""), Some(help));
         None
     }
 

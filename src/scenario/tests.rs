@@ -530,3 +530,66 @@ fn a_double_underscore_name_that_could_clash_is_refused() {
     }
     assert!(load_str("scenarios/dnd/window_foo.yaml", HEAD).is_ok());
 }
+
+/// Issue 10: a 200 KB expectation text matching nothing took minutes (O(n·m)
+/// did-you-mean) and the message echoed the whole text.
+#[test]
+fn a_huge_unmatched_expectation_text_gets_a_short_message_quickly() {
+    let big = "y".repeat(200_000);
+    let text = format!(
+        "{HEAD}steps:\n  - at: \"09:00\"\n    send: {{ from: alice, to: bob, text: \"{}\" }}\nexpect:\n  - no_push: {{ text: \"{big}\" }}\n",
+        "x".repeat(200_000)
+    );
+    let d = load_str("scenarios/t.yaml", &text).unwrap_err();
+    let r = render(&d);
+    assert!(r.contains("no step sends"), "{r}");
+    assert!(
+        r.len() < 2_000,
+        "the message echoes the text: {} bytes",
+        r.len()
+    );
+}
+
+/// Issue 10: `start: …T21:00:00.5+08:00` made a step at "21:00" run the next
+/// day, silently.
+#[test]
+fn a_start_with_a_fraction_of_a_second_or_past_9000_is_refused() {
+    let fractional = HEAD.replace("21:00:00+08:00", "21:00:00.5+08:00");
+    let d = load_str("scenarios/t.yaml", &fractional).unwrap_err();
+    assert!(
+        render(&d).contains("fraction of a second"),
+        "{}",
+        render(&d)
+    );
+    let far = HEAD.replace("2026-03-01T21", "9999-03-01T21");
+    let d = load_str("scenarios/t.yaml", &far).unwrap_err();
+    assert!(render(&d).contains("1970 to 9000"), "{}", render(&d));
+}
+
+/// Issue 10: a text over the simulated link's frame was logged "delivered
+/// online" and never arrived; a ~1.1 MB one broke the bridge. Refused at load.
+#[test]
+fn a_text_longer_than_an_im_message_is_refused_at_load() {
+    let text = format!(
+        "{HEAD}steps:\n  - at: \"09:00\"\n    send: {{ from: alice, to: bob, text: \"{}\" }}\n",
+        "x".repeat(70_000)
+    );
+    let d = load_str("scenarios/t.yaml", &text).unwrap_err();
+    assert!(
+        render(&d).contains("a text of 70000 bytes; at most 65536"),
+        "{}",
+        render(&d)
+    );
+}
+
+/// Issue 10: `alice` and `alice` + U+200B looked identical in every report.
+#[test]
+fn a_name_with_an_invisible_character_is_refused_and_shown_escaped() {
+    let text = HEAD.replace("  alice: {}", "  alice: {}\n  \"alice\\u200b\": {}");
+    let d = load_str("scenarios/t.yaml", &text).unwrap_err();
+    assert!(
+        render(&d).contains("invalid user name `alice\\u200b`"),
+        "{}",
+        render(&d)
+    );
+}

@@ -14,6 +14,10 @@ const DEPTH_MAX: usize = 64;
 /// Most nodes accepted, aliases expanded (a guard against alias bombs; the
 /// scale benchmark, 10,000 devices and 100,000 messages, needs about 1.1 million).
 const NODES_MAX: usize = 4_000_000;
+/// Most scalar bytes accepted, aliases expanded: one anchor on a 1 MB string
+/// repeated through a few levels of aliases would otherwise fill memory while
+/// the node count stays small.
+const BYTES_MAX: usize = 64 << 20;
 
 /// A 1-based line and column.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -177,6 +181,9 @@ enum Frame {
         pos: Pos,
         anchor: usize,
         entries: Vec<Entry>,
+        /// Key → index in `entries`: duplicate detection in O(log n), not
+        /// O(n) per key (300k keys took minutes).
+        index: BTreeMap<String, usize>,
         key: Option<(String, Pos)>,
         bad_key: bool,
     },
@@ -189,6 +196,7 @@ struct Builder {
     docs: Vec<Node>,
     errors: Vec<TreeError>,
     n_nodes: usize,
+    n_bytes: usize,
     fatal: bool,
 }
 
@@ -199,6 +207,18 @@ impl Builder {
             message: message.into(),
             help: help.map(str::to_string),
         });
+    }
+
+    /// Scalar bytes under `n` (keys included).
+    fn bytes(n: &Node) -> usize {
+        match &n.kind {
+            Kind::Scalar { text, .. } => text.len(),
+            Kind::Seq(items) => items.iter().map(Builder::bytes).sum(),
+            Kind::Map(es) => es
+                .iter()
+                .map(|e| e.key.len() + Builder::bytes(&e.value))
+                .sum(),
+        }
     }
 
     fn size(n: &Node) -> usize {
@@ -230,6 +250,7 @@ impl Builder {
             Frame::Seq { items, .. } => items.push(node),
             Frame::Map {
                 entries,
+                index,
                 key,
                 bad_key,
                 ..
@@ -247,11 +268,12 @@ impl Builder {
                     }
                 },
                 Some((k, key_pos)) => {
-                    if let Some(first) = entries.iter().find(|e| e.key == k) {
+                    if let Some(first) = index.get(&k).map(|&i| &entries[i]) {
                         let line = first.key_pos.line;
                         let msg = format!("duplicate key `{k}` (first given on line {line})");
                         self.error(key_pos, msg, Some("each key may appear once in a mapping"));
                     } else {
+                        index.insert(k.clone(), entries.len());
                         entries.push(Entry {
                             key: k,
                             key_pos,
@@ -282,6 +304,7 @@ impl MarkedEventReceiver for Builder {
         }
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
+                self.n_bytes += text.len();
                 let mut plain = style == TScalarStyle::Plain;
                 if let Some(tag) = tag {
                     if tag.handle == "!!" && tag.suffix == "str" {
@@ -315,6 +338,7 @@ impl MarkedEventReceiver for Builder {
                 pos,
                 anchor,
                 entries: Vec::new(),
+                index: BTreeMap::new(),
                 key: None,
                 bad_key: false,
             }),
@@ -343,8 +367,21 @@ impl MarkedEventReceiver for Builder {
                 }
                 None => {}
             },
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(mut n) => {
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some(n) if self.n_bytes + Builder::bytes(n) > BYTES_MAX => {
+                    self.fatal = true;
+                    self.error(
+                        pos,
+                        format!(
+                            "aliases expand to more than {} MiB of text",
+                            BYTES_MAX >> 20
+                        ),
+                        Some("a scenario needs far less; expand fewer aliases"),
+                    );
+                }
+                Some(n) => {
+                    let mut n = n.clone();
+                    self.n_bytes += Builder::bytes(&n);
                     self.n_nodes += Builder::size(&n);
                     if self.n_nodes > NODES_MAX {
                         self.fatal = true;
@@ -507,6 +544,29 @@ mod tests {
         assert!(t.at(&[key("name")]).is_some());
         let e = parse("name: x\u{feff}\n").unwrap_err();
         assert_eq!((e[0].pos.line, e[0].pos.col), (1, 8));
+    }
+
+    /// Issue 10: a 1 MB anchor through levels of aliases filled memory (the
+    /// guard counted nodes, not bytes).
+    #[test]
+    fn an_alias_bomb_of_long_strings_is_refused_by_size() {
+        let mut text = format!("a0: &a0 \"{}\"\n", "x".repeat(1 << 20));
+        for level in 1..7 {
+            let refs = vec![format!("*a{}", level - 1); 9].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
+        }
+        let e = parse(&text).unwrap_err();
+        assert!(e[0].message.contains("MiB of text"), "{}", e[0].message);
+    }
+
+    /// Issue 10: duplicate-key detection was quadratic (100k keys: 30 s).
+    #[test]
+    fn a_mapping_with_many_keys_parses_in_linear_time() {
+        let text: String = (0..300_000).map(|i| format!("k{i}: {i}\n")).collect();
+        // The quadratic version needed minutes here (a hang, not a speed
+        // figure); this takes a fraction of a second.
+        let doc = parse(&text).unwrap();
+        assert_eq!(doc.entries().unwrap().len(), 300_000);
     }
 
     #[test]

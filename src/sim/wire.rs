@@ -8,7 +8,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The largest frame either side accepts; larger ones are a protocol error.
-pub const FRAME_BYTES_MAX: usize = 4 << 20;
+pub const FRAME_BYTES_MAX: usize = 64 << 20;
 
 /// Port of the IM server on host `im`.
 pub const IM_PORT: u16 = 7000;
