@@ -63,6 +63,10 @@ enum Command {
         /// Run every scenario twice and fail it if the two outcomes differ.
         #[arg(long)]
         check_determinism: bool,
+        /// Network ticks a scenario may step before the run gives up on it as
+        /// harness trouble (exit 2). Quiet spans are jumped, not stepped.
+        #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+        max_ticks: u64,
     },
     /// Validate scenario files without running them.
     ///
@@ -160,6 +164,7 @@ pub fn main() -> ExitCode {
             quiet,
             junit,
             check_determinism,
+            max_ticks,
         } => run(
             &paths,
             &RunOptions {
@@ -168,6 +173,7 @@ pub fn main() -> ExitCode {
                 quiet,
                 junit,
                 check_determinism,
+                max_ticks,
             },
         ),
         Command::Check { paths } => check(&paths),

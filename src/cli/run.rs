@@ -28,13 +28,18 @@ pub(super) struct RunOptions {
     pub(super) quiet: bool,
     pub(super) junit: Option<PathBuf>,
     pub(super) check_determinism: bool,
+    pub(super) max_ticks: u64,
 }
 
 /// Runs one plan and renders its outcome; also the harness's own troubles.
-fn outcome_text(plan: &Plan, seed: Option<u64>) -> (String, Vec<Mismatch>, Vec<String>) {
+fn outcome_text(
+    plan: &Plan,
+    seed: Option<u64>,
+    max_ticks: u64,
+) -> (String, Vec<Mismatch>, Vec<String>) {
     let config = RunConfig {
         seed,
-        ..RunConfig::standard()
+        ticks_max: max_ticks,
     };
     let run = runner::run(plan, &config);
     let outcome = outcome::summarize(plan, run.trace);
@@ -45,14 +50,14 @@ fn outcome_text(plan: &Plan, seed: Option<u64>) -> (String, Vec<Mismatch>, Vec<S
     )
 }
 
-fn judge(plan: &Plan, seed: Option<u64>, twice: bool) -> (Verdict, String) {
-    let (text, mismatches, harness) = outcome_text(plan, seed);
+fn judge(plan: &Plan, seed: Option<u64>, twice: bool, max_ticks: u64) -> (Verdict, String) {
+    let (text, mismatches, harness) = outcome_text(plan, seed, max_ticks);
     if !harness.is_empty() {
         return (Verdict::Harness(harness), text);
     }
     let mut problems: Vec<String> = mismatches.iter().map(mismatch).collect();
     if twice {
-        let (again, _, _) = outcome_text(plan, seed);
+        let (again, _, _) = outcome_text(plan, seed, max_ticks);
         if let Some((n, (a, b))) = text
             .lines()
             .zip(again.lines())
@@ -86,9 +91,11 @@ fn judge(plan: &Plan, seed: Option<u64>, twice: bool) -> (Verdict, String) {
 
 /// `judge`, with a panic in the harness turned into a failure of this scenario
 /// so the rest of the run goes on.
-fn judge_guarded(plan: &Plan, seed: Option<u64>, twice: bool) -> (Verdict, String) {
-    let result =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| judge(plan, seed, twice)));
+fn judge_guarded(plan: &Plan, opts: &RunOptions) -> (Verdict, String) {
+    let (seed, twice) = (opts.seed, opts.check_determinism);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        judge(plan, seed, twice, opts.max_ticks)
+    }));
     result.unwrap_or_else(|e| {
         let what = e
             .downcast_ref::<String>()
@@ -161,7 +168,7 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
             skipped += 1;
             continue;
         }
-        let (verdict, text) = judge_guarded(&plan, opts.seed, opts.check_determinism);
+        let (verdict, text) = judge_guarded(&plan, opts);
         let seed_used = opts.seed.unwrap_or(plan.seed);
         let mut case = CaseResult {
             id: plan.id.clone(),

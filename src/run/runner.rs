@@ -127,7 +127,6 @@ fn quiet(shared: &Shared, sim: &turmoil::Sim<'_>) -> bool {
         && shared.vendor_unrouted.get() == 0
         && shared.busy_lanes.get() == 0
         && shared.parked_lanes.get() <= shared.parked()
-        && shared.silent.borrow().is_empty()
         && !in_flight(sim)
 }
 
@@ -140,6 +139,7 @@ fn drive(
 ) -> u64 {
     let mut next = 0usize;
     let mut ticks = 0u64;
+    let heartbeat_ms = i64::from(plan.server.profile.heartbeat_timeout_s) * 1000;
     loop {
         let now = shared.calendar(world.sim.elapsed());
         shared.wake_due(now);
@@ -155,19 +155,30 @@ fn drive(
             // No vendor request in flight: the moment to let the mocks drop
             // wiremock's copies of what they answered (bounded memory).
             fleet.trim();
-            // Nothing moves until the next step or the next parked wait:
-            // jump the calendar there.
+            // Nothing moves until the next step, the next parked wait or a
+            // silent connection's heartbeat deadline: jump the calendar there.
+            let now_net_ms = world.sim.elapsed().as_millis() as i64;
+            let silent = shared.next_silent_deadline(heartbeat_ms, now, now_net_ms);
             let target = match (step.map(|s| s.at), shared.next_wake()) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            match target {
-                None => return ticks,
-                Some(t) if t > now => {
-                    shared.skip(t.ms_since(now));
+            match (silent, target) {
+                // A silent connection's heartbeat deadline comes first: jump
+                // there (the span counts as network time for it) and let the
+                // server notice the loss on the next step.
+                (Some((at, device)), t) if t.is_none_or(|t| at <= t) => {
+                    if at > now {
+                        shared.jump(at.ms_since(now));
+                    }
+                    shared.time_out(&device);
+                }
+                (_, None) => return ticks,
+                (_, Some(t)) if t > now => {
+                    shared.jump(t.ms_since(now));
                     continue;
                 }
-                Some(_) => {}
+                (_, Some(_)) => {}
             }
         }
         if ticks >= config.ticks_max {

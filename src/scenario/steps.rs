@@ -457,6 +457,14 @@ fn conversation(cx: &mut Cx<'_>, p: &Path, c: Option<&ConvFile>) -> Option<Optio
             group(cx, &p.key("group"), g).map(|g| Some(Conversation::Group(g)))
         }
         (None, None, Some(r)) if !r.is_empty() => Some(Some(Conversation::ChatRoom(r.clone()))),
+        (None, None, Some(_)) => {
+            cx.err(
+                &p.key("chatroom"),
+                "a chat room needs a name",
+                Some("e.g. `{chatroom: lobby}`".into()),
+            );
+            None
+        }
         _ => {
             cx.err(
                 p,

@@ -593,3 +593,16 @@ fn a_name_with_an_invisible_character_is_refused_and_shown_escaped() {
         render(&d)
     );
 }
+
+/// Issue 10: `text: !!str 42` was refused though the README allows `!!str`;
+/// `chatroom: ""` said "expected exactly one of user, group, chatroom".
+#[test]
+fn a_str_tag_reads_as_text_and_an_empty_chatroom_says_so() {
+    let plan =
+        ok("steps:\n  - at: \"09:00\"\n    send: { from: alice, to: bob, text: !!str 42 }\n");
+    assert_eq!(plan.steps.len(), 1);
+    let e = errs_after_head(
+        "steps:\n  - at: \"09:00\"\n    send: { from: alice, to: { chatroom: \"\" }, text: hi }\n",
+    );
+    assert!(e.contains("a chat room needs a name"), "{e}");
+}

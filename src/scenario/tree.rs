@@ -307,7 +307,10 @@ impl MarkedEventReceiver for Builder {
                 self.n_bytes += text.len();
                 let mut plain = style == TScalarStyle::Plain;
                 if let Some(tag) = tag {
-                    if tag.handle == "!!" && tag.suffix == "str" {
+                    // yaml-rust2 resolves `!!str` to its full name.
+                    let is_str = tag.suffix == "str"
+                        && (tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:");
+                    if is_str {
                         plain = false;
                     } else {
                         let t = format!("{}{}", tag.handle, tag.suffix);

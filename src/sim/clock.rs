@@ -11,6 +11,11 @@ pub fn host_now(shared: &Shared) -> SimTime {
     shared.calendar(turmoil::elapsed())
 }
 
+/// Network time now inside a turmoil host, in ms (heartbeats live on it).
+pub fn host_network_ms() -> i64 {
+    turmoil::elapsed().as_millis() as i64
+}
+
 /// Records an event at the host's calendar time.
 pub fn record(shared: &Shared, event: Event) {
     shared.record_at(host_now(shared), event);

@@ -5,9 +5,9 @@
 //! its outputs out: frames to devices, trace events, and push jobs to the
 //! vendor dispatcher (`dispatch.rs`).
 
-use super::clock::{host_now, record};
+use super::clock::{host_network_ms, host_now, record};
 use super::dispatch::{self, Dispatcher};
-use super::shared::{ApiOrder, Shared};
+use super::shared::{ApiOrder, Liveness, Shared};
 use super::wire::{read_frame, write_frame, DeviceFrame, ServerFrame, WireMsg, IM_PORT};
 use crate::core::io::{Input, Output, ServerConfig, Verdict};
 use crate::core::model::{AppState, DeviceKey, Message, MsgId, Platform};
@@ -300,10 +300,25 @@ async fn connection(im: Rc<Im>, stream: turmoil::net::TcpStream) {
         return; // rejected
     }
     let mut last_contact = host_now(&im.shared);
+    let timed_out = Rc::new(tokio::sync::Notify::new());
+    im.shared.liveness.borrow_mut().insert(
+        device.clone(),
+        Liveness {
+            last_frame_net_ms: host_network_ms(),
+            timed_out: timed_out.clone(),
+            signalled: false,
+            credit_ms: 0,
+        },
+    );
     loop {
-        let frame = match tokio::time::timeout(timeout, read_frame::<_, DeviceFrame>(&mut rd)).await
-        {
-            Err(_) => return im.lose(&device, conn_id, LossCause::HeartbeatTimeout, last_contact),
+        let read = tokio::time::timeout(timeout, read_frame::<_, DeviceFrame>(&mut rd));
+        let frame = match tokio::select! {
+            biased;
+            // The runner jumped the calendar to this silent connection's deadline.
+            _ = timed_out.notified() => Err(()),
+            r = read => r.map_err(|_| ()),
+        } {
+            Err(()) => return im.lose(&device, conn_id, LossCause::HeartbeatTimeout, last_contact),
             Ok(Ok(Some(frame))) => frame,
             Ok(_) => {
                 let now = host_now(&im.shared);
@@ -311,6 +326,10 @@ async fn connection(im: Rc<Im>, stream: turmoil::net::TcpStream) {
             }
         };
         last_contact = host_now(&im.shared);
+        if let Some(l) = im.shared.liveness.borrow_mut().get_mut(&device) {
+            l.last_frame_net_ms = host_network_ms();
+            l.credit_ms = 0;
+        }
         if !im.is_current(&device, conn_id) {
             return; // kicked, logged out or superseded: whatever arrives is ignored
         }

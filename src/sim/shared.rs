@@ -71,6 +71,22 @@ pub struct ApiOrder {
     pub request: ApiRequest,
 }
 
+/// One server-side connection's liveness (see [`Shared::liveness`]).
+#[derive(Debug, Clone)]
+pub struct Liveness {
+    /// The network time (ms) of its last frame: heartbeats and their timeout
+    /// live on network time, which calendar jumps do not move.
+    pub last_frame_net_ms: i64,
+    /// Wakes the connection's reader to report a heartbeat timeout now.
+    pub timed_out: std::rc::Rc<tokio::sync::Notify>,
+    /// The timeout was signalled; the reader has not reported it yet.
+    pub signalled: bool,
+    /// Calendar time jumped over while the connection was silent: it counts
+    /// as network time towards its heartbeat timeout (stepping would have
+    /// let that much network time pass).
+    pub credit_ms: i64,
+}
+
 /// The shared state. See the module doc.
 #[derive(Debug)]
 pub struct Shared {
@@ -89,6 +105,11 @@ pub struct Shared {
     pub parked_lanes: Cell<u32>,
     /// Devices whose connection went silent and whose loss the server has not yet noticed.
     pub silent: RefCell<BTreeSet<DeviceKey>>,
+    /// The server's view of each device's current connection: when it last
+    /// heard from it, and how to make it notice the loss. The runner uses it to
+    /// jump the calendar to a silent connection's heartbeat deadline instead of
+    /// stepping every tick until it (PRS-07 at calendar time).
+    pub liveness: RefCell<BTreeMap<DeviceKey, Liveness>>,
     /// The calendar ledger: long waits (Retry-After, backoff) parked until a
     /// calendar instant. The runner jumps the calendar to the earliest one when
     /// the world is otherwise quiet, so an hour's wait costs no ticks.
@@ -115,6 +136,7 @@ impl Shared {
             busy_lanes: Cell::new(0),
             parked_lanes: Cell::new(0),
             silent: RefCell::new(BTreeSet::new()),
+            liveness: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -167,6 +189,53 @@ impl Shared {
 
     fn forget_abandoned(&self) {
         self.ledger.borrow_mut().retain(|_, tx| !tx.is_closed());
+    }
+
+    /// The earliest heartbeat deadline among silent connections, as a
+    /// calendar time, with its device. The server notices a loss `timeout_ms`
+    /// of network time after the last frame; from `now` on, network and
+    /// calendar time would run together (a silent connection kept the world
+    /// from jumping), so the deadline is `now` plus the network time left.
+    pub fn next_silent_deadline(
+        &self,
+        timeout_ms: i64,
+        now: SimTime,
+        now_net_ms: i64,
+    ) -> Option<(SimTime, DeviceKey)> {
+        let live = self.liveness.borrow();
+        self.silent
+            .borrow()
+            .iter()
+            .filter_map(|d| {
+                let l = live.get(d).filter(|l| !l.signalled)?;
+                let left = (l.last_frame_net_ms + timeout_ms - now_net_ms - l.credit_ms).max(0);
+                Some((now.plus_ms(left), d.clone()))
+            })
+            .min()
+    }
+
+    /// The runner's calendar jump while the world is quiet: silent
+    /// connections are credited with it (see [`Liveness::credit_ms`]).
+    pub fn jump(&self, ms: i64) {
+        let silent = self.silent.borrow();
+        if !silent.is_empty() {
+            let mut live = self.liveness.borrow_mut();
+            for d in silent.iter() {
+                if let Some(l) = live.get_mut(d) {
+                    l.credit_ms += ms;
+                }
+            }
+        }
+        drop(silent);
+        self.skip(ms);
+    }
+
+    /// Makes the server notice now that `device`'s silent connection timed out.
+    pub fn time_out(&self, device: &DeviceKey) {
+        if let Some(l) = self.liveness.borrow_mut().get_mut(device) {
+            l.signalled = true;
+            l.timed_out.notify_one();
+        }
     }
 
     /// Wakes every wait due at `now`; returns how many.

@@ -82,12 +82,15 @@ pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, Vend
     // OAuth errors are `{error, error_description}`; Google API errors (e.g. a
     // 503 from the front end) are `{error: {code, message, status}}`.
     oauth_answer(resp, now, |body| match str_at(body, "error") {
-        Some(e) => format!("{e}: {}", str_at(body, "error_description").unwrap_or("")),
-        None => format!(
+        Some(e) => Some(format!(
+            "{e}: {}",
+            str_at(body, "error_description").unwrap_or("")
+        )),
+        None => Some(format!(
             "{}: {}",
-            str_at(body, "error.status").unwrap_or("?"),
+            str_at(body, "error.status")?,
             str_at(body, "error.message").unwrap_or("")
-        ),
+        )),
     })
 }
 

@@ -47,11 +47,9 @@ pub fn auth_request(creds: &Credentials) -> HttpRequest {
 pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, VendorResult> {
     // Keycloak-style `{error, error_description}`.
     oauth_answer(resp, now, |body| {
-        format!(
-            "{}: {}",
-            str_at(body, "error").unwrap_or("?"),
-            str_at(body, "error_description").unwrap_or("")
-        )
+        let error = str_at(body, "error")?;
+        let description = str_at(body, "error_description").unwrap_or("");
+        Some(format!("{error}: {description}"))
     })
 }
 
@@ -262,5 +260,24 @@ mod tests {
             ]
         );
         assert!(String::from_utf8_lossy(&req.body).contains("client_secret=a%2Bb%2Fc%3D"));
+    }
+}
+
+#[cfg(test)]
+mod auth_answer_tests {
+    use super::*;
+
+    /// Issue 10: an Honor 500 on auth in its send-error shape read "?: ".
+    #[test]
+    fn an_auth_answer_in_no_oauth_shape_is_shown_as_it_came() {
+        let body = br#"{"code":81000001,"message":"System inner error"}"#.to_vec();
+        let resp = HttpResponse::new(500, vec![], body);
+        match parse_auth(&resp, SimTime(0)) {
+            Err(VendorResult::ServerError { reason }) => {
+                assert!(reason.starts_with("HTTP 500: "), "{reason}");
+                assert!(reason.contains("System inner error"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -56,17 +56,17 @@ pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, Vend
         Some(code) => {
             let sub = at(body, "sub_error")
                 .map(Value::to_string)
-                .unwrap_or_else(|| "?".into());
-            format!(
+                .unwrap_or_else(|| "-".into());
+            Some(format!(
                 "error {code}/{sub}: {}",
                 str_at(body, "error_description").unwrap_or("")
-            )
+            ))
         }
-        None => format!(
+        None => Some(format!(
             "{} {}",
-            str_at(body, "code").unwrap_or("?"),
+            str_at(body, "code")?,
             str_at(body, "msg").unwrap_or("")
-        ),
+        )),
     })
 }
 

@@ -130,7 +130,7 @@ fn token_expiry(now: SimTime, expires_in_s: i64) -> SimTime {
 pub(crate) fn oauth_answer(
     resp: &HttpResponse,
     now: SimTime,
-    reason: impl FnOnce(&serde_json::Value) -> String,
+    reason: impl FnOnce(&serde_json::Value) -> Option<String>,
 ) -> Result<AccessToken, VendorResult> {
     let body = wire::answer_json(resp)?;
     if resp.status == 200 {
@@ -145,7 +145,10 @@ pub(crate) fn oauth_answer(
             }),
         };
     }
-    let reason = reason(&body);
+    // An answer in none of the vendor's error shapes (a proxy's, a 500 in
+    // another format) is shown as it came, never as "?: ".
+    let reason = reason(&body)
+        .unwrap_or_else(|| format!("HTTP {}: {}", resp.status, wire::preview(&resp.body)));
     Err(if resp.status >= 500 {
         VendorResult::ServerError { reason }
     } else {
