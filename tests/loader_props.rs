@@ -147,3 +147,128 @@ proptest! {
 fn the_unmutated_scenario_loads() {
     assert!(load_str("scenarios/dnd/window_crosses_midnight.yaml", VALID).is_ok());
 }
+
+/// Corpus files of different shapes: structure-aware mutations start from them.
+const SEEDS: &[&str] = &[
+    include_str!("../scenarios/dnd/window_crosses_midnight.yaml"),
+    include_str!("../scenarios/vendor_faults/fcm_rate_limited_waits_retry_after.yaml"),
+    include_str!("../scenarios/presence/disconnect_heartbeat_blind_window.yaml"),
+    include_str!("../scenarios/messages/push_templates.yaml"),
+    include_str!("../scenarios/multi_device/fifth_android_login_kicks_earliest.yaml"),
+    include_str!("../scenarios/settings_api/batch_read_omits_inherited_and_expired.yaml"),
+    include_str!("../scenarios/calls/invite_expires_while_callee_offline.yaml"),
+];
+
+/// Values a hostile file puts where a scalar was.
+fn hostile_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("99999999d".to_string()),
+        Just("\"+99999999d\"".to_string()),
+        Just("-1".to_string()),
+        Just("18446744073709551616".to_string()),
+        Just("\"\"".to_string()),
+        Just("~".to_string()),
+        Just("\"a\\u0000b\"".to_string()),
+        Just("\"alice\\u200b\"".to_string()),
+        Just("[]".to_string()),
+        Just("{}".to_string()),
+        Just("\"9999-12-31T23:59:59.5+14:00\"".to_string()),
+        (1usize..70_000).prop_map(|n| format!("\"{}\"", "x".repeat(n))),
+        "[a-z0-9:+ ]{0,12}",
+    ]
+}
+
+/// Replaces the value of line `i` (the text after its first `: `).
+fn set_value(text: &str, i: usize, value: &str) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let n = lines.len().max(1);
+    if let Some(line) = lines.get_mut(i % n) {
+        if let Some(k) = line.find(": ") {
+            line.truncate(k + 2);
+            line.push_str(value);
+        }
+    }
+    lines.join("\n")
+}
+
+/// Slowest case and peak memory, printed at the end (`--nocapture`) for the
+/// closing report of issue 10.
+static SLOWEST_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static CASES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Loads `text`; if it loads, runs it to the end with a bounded tick budget
+/// and renders and checks the outcome: nothing may panic, and one case may
+/// not take more than a minute of wall time (a hang fails the test instead
+/// of stalling CI).
+fn check_and_run(text: String) {
+    use std::sync::atomic::Ordering;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let started = std::time::Instant::now();
+    std::thread::spawn(move || {
+        let outcome = std::panic::catch_unwind(|| {
+            check(&text);
+            if let Ok(plan) = load_str("scenarios/p/x.yaml", &text) {
+                let config = pushsim::run::runner::RunConfig {
+                    seed: None,
+                    ticks_max: 200_000,
+                };
+                let run = pushsim::run::runner::run(&plan, &config);
+                let outcome = pushsim::outcome::summarize(&plan, run.trace);
+                let _ = pushsim::outcome::render(&plan, &outcome);
+                let _ = pushsim::outcome::check(&plan, &outcome);
+            }
+        });
+        let _ = tx.send(outcome.is_ok());
+    });
+    let ok = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("a case hung for a minute");
+    assert!(ok, "a case panicked");
+    let ms = started.elapsed().as_millis() as u64;
+    SLOWEST_MS.fetch_max(ms, Ordering::Relaxed);
+    CASES.fetch_add(1, Ordering::Relaxed);
+}
+
+fn run_config() -> Config {
+    Config {
+        cases: 1024,
+        ..config()
+    }
+}
+
+proptest! {
+    #![proptest_config(run_config())]
+
+    /// Issue 10: structure-aware mutations of corpus files, loaded *and run*.
+    #[test]
+    fn mutated_corpus_files_load_and_run_without_panic_or_hang(
+        seed in 0..SEEDS.len(),
+        edits in prop::collection::vec(edit(), 0..3),
+        values in prop::collection::vec((any::<usize>(), hostile_value()), 0..3),
+    ) {
+        let mut text = apply(SEEDS[seed], &edits);
+        for (i, v) in &values {
+            text = set_value(&text, *i, v);
+        }
+        check_and_run(text);
+    }
+}
+
+#[test]
+fn z_report_fuzz_figures() {
+    // Runs last by name; figures only (see `--nocapture`), nothing asserted.
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    eprintln!(
+        "loader/run fuzz: {} cases run so far, slowest {} ms, {}",
+        CASES.load(std::sync::atomic::Ordering::Relaxed),
+        SLOWEST_MS.load(std::sync::atomic::Ordering::Relaxed),
+        peak.trim()
+    );
+}
