@@ -51,6 +51,44 @@ pub struct Run {
 /// Runs `plan` to the end.
 pub fn run(plan: &Plan, config: &RunConfig) -> Run {
     let seed = config.seed.unwrap_or(plan.seed);
+    let (fleet, shared, world) = match setup(plan, seed) {
+        Ok(parts) => parts,
+        Err(what) => {
+            return Run {
+                seed,
+                trace: vec![TraceEntry {
+                    at: plan.start,
+                    event: Event::HarnessError { what },
+                }],
+                ticks: 0,
+            }
+        }
+    };
+    let ticks = drive(plan, config, &shared, world, &fleet);
+    Run {
+        seed,
+        trace: shared.take_trace(),
+        ticks,
+    }
+}
+
+/// Builds `plan`'s world and steps it `ticks` times with no step injected:
+/// the cost of naive stepping with the same hosts, the anchor `pushsim bench`
+/// judges the time skip against. Returns the ticks stepped.
+pub fn step_idle(plan: &Plan, ticks: u64) -> u64 {
+    let Ok((_fleet, _shared, mut world)) = setup(plan, plan.seed) else {
+        return 0;
+    };
+    for n in 0..ticks {
+        if world.sim.step().is_err() {
+            return n;
+        }
+    }
+    ticks
+}
+
+/// The mock fleet, the shared state and the turmoil world of a run.
+fn setup<'a>(plan: &Plan, seed: u64) -> Result<(MockFleet, Rc<Shared>, World<'a>), String> {
     let vendors: Vec<Vendor> = plan
         .server
         .certs
@@ -59,20 +97,8 @@ pub fn run(plan: &Plan, config: &RunConfig) -> Run {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let fleet = match MockFleet::start(&vendors) {
-        Ok(f) => f,
-        Err(e) => {
-            let what = format!("cannot start the mock vendors: {e}");
-            return Run {
-                seed,
-                trace: vec![TraceEntry {
-                    at: plan.start,
-                    event: Event::HarnessError { what },
-                }],
-                ticks: 0,
-            };
-        }
-    };
+    let fleet =
+        MockFleet::start(&vendors).map_err(|e| format!("cannot start the mock vendors: {e}"))?;
     let credentials = plan
         .server
         .certs
@@ -98,12 +124,7 @@ pub fn run(plan: &Plan, config: &RunConfig) -> Run {
         base_urls,
         dispatch::Config { credentials },
     );
-    let ticks = drive(plan, config, &shared, world, &fleet);
-    Run {
-        seed,
-        trace: shared.take_trace(),
-        ticks,
-    }
+    Ok((fleet, shared, world))
 }
 
 fn in_flight(sim: &turmoil::Sim<'_>) -> bool {
