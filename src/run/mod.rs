@@ -2,5 +2,6 @@
 //! simulated world) and the trace it produces.
 
 pub mod describe;
+pub(crate) mod observe;
 pub mod runner;
 pub mod trace;

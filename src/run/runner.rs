@@ -64,10 +64,15 @@ pub fn run(plan: &Plan, config: &RunConfig) -> Run {
             }
         }
     };
-    let ticks = drive(plan, config, &shared, world, &fleet);
+    let mut observer = super::observe::Observer::default();
+    let ticks = drive(plan, config, &shared, world, &fleet, &mut observer);
+    observer.drain(&fleet);
+    // Pushes are what the vendors received, read from their journals.
+    let trace = shared.take_trace();
+    let observed = observer.events(plan, &trace);
     Run {
         seed,
-        trace: shared.take_trace(),
+        trace: super::observe::merge(trace, observed),
         ticks,
     }
 }
@@ -157,6 +162,7 @@ fn drive(
     shared: &Shared,
     mut world: World<'_>,
     fleet: &MockFleet,
+    observer: &mut super::observe::Observer,
 ) -> u64 {
     let mut next = 0usize;
     let mut ticks = 0u64;
@@ -175,6 +181,7 @@ fn drive(
         if quiet(shared, &world.sim) {
             // No vendor request in flight: the moment to let the mocks drop
             // wiremock's copies of what they answered (bounded memory).
+            observer.drain(fleet);
             fleet.trim();
             // Nothing moves until the next step, the next parked wait or a
             // silent connection's heartbeat deadline: jump the calendar there.

@@ -408,12 +408,12 @@ async fn deliver(
                 Ok(token) => {
                     let now = host_now(&im.shared);
                     let req = vendor::encode(job, creds, token.as_ref(), now);
-                    let (status, result) = match bridge.call(job.vendor, req.clone(), now.0).await {
-                        Ok(resp) => (resp.status, vendor::classify(job.vendor, &resp)),
-                        Err(no) => (0, no.into_result(im)),
-                    };
-                    record_push(im, job, &req, status, &result);
-                    result
+                    // What the vendor received is journaled by the vendor: the
+                    // outcome's push lines come from there (run::observe).
+                    match bridge.call(job.vendor, req, now.0).await {
+                        Ok(resp) => vendor::classify(job.vendor, &resp),
+                        Err(no) => no.into_result(im),
+                    }
                 }
             };
         match result {
@@ -511,34 +511,6 @@ async fn deliver(
             other => return give_up(im, job, describe(&other)),
         }
     }
-}
-
-/// Records the exchange, with the request decoded into the canonical notification.
-fn record_push(im: &Im, job: &PushJob, req: &HttpRequest, status: u16, result: &VendorResult) {
-    let notification = match vendor::decode(job.vendor, req) {
-        Ok(d) => d.notification,
-        Err(e) => {
-            record(
-                &im.shared,
-                Event::HarnessError {
-                    what: format!("cannot decode our own request: {e}"),
-                },
-            );
-            Default::default()
-        }
-    };
-    record(
-        &im.shared,
-        Event::Push {
-            msg: job.msg,
-            device: job.device.clone(),
-            vendor: job.vendor,
-            token: job.token.clone(),
-            notification,
-            status,
-            result: describe(result),
-        },
-    );
 }
 
 /// Records the decision to retry and waits on the calendar ledger; the lane

@@ -1,0 +1,199 @@
+//! Pushes observed at the vendors: the outcome's push lines are built from
+//! what each mock vendor journaled ([`crate::mock::journal`]) — the request it
+//! received, decoded into the canonical notification, and the answer it gave,
+//! classified — not from the pipeline's own account of what it sent. The same
+//! reading serves any implementation pointed at the mocks (conformance).
+//!
+//! Pure: journal entries, the plan and the run's trace in, push events out.
+
+use super::trace::{Event, TraceEntry, TraceVerdict};
+use crate::core::model::{DeviceKey, MsgId, Vendor};
+use crate::mock::fleet::MockFleet;
+use crate::mock::journal::Entry;
+use crate::scenario::plan::{Action, Plan};
+use crate::vendor::{self, DecodeError};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the mocks have journaled so far, collected while the run goes on so
+/// the journals' bounds never lose a request unseen.
+#[derive(Default)]
+pub(crate) struct Observer {
+    /// Per vendor, the last journal `seq` taken.
+    taken: BTreeMap<Vendor, u64>,
+    entries: Vec<(Vendor, Entry)>,
+    /// Requests a journal evicted before they were taken.
+    lost: u64,
+}
+
+impl Observer {
+    /// Takes every entry journaled since the last call.
+    pub(crate) fn drain(&mut self, fleet: &MockFleet) {
+        for vendor in fleet.vendors() {
+            let since = self.taken.get(&vendor).copied().unwrap_or(0);
+            let new = fleet.journal(vendor, since);
+            if let (Some(first), Some(last)) = (new.first(), new.last()) {
+                self.lost += first.seq - since - 1;
+                self.taken.insert(vendor, last.seq);
+            }
+            self.entries.extend(new.into_iter().map(|e| (vendor, e)));
+        }
+    }
+
+    /// The push events the journals show, to merge into `trace`.
+    pub(crate) fn events(&self, plan: &Plan, trace: &[TraceEntry]) -> Vec<TraceEntry> {
+        let owners = Owners::new(plan, trace);
+        let mut out = Vec::new();
+        if self.lost > 0 {
+            let what = format!(
+                "{} vendor requests left the mocks' journals unobserved",
+                self.lost
+            );
+            let at = self.entries.first().map_or(plan.start, |(_, e)| e.at);
+            out.push(TraceEntry {
+                at,
+                event: Event::HarnessError { what },
+            });
+        }
+        for (vendor, entry) in &self.entries {
+            let decoded = match vendor::decode(*vendor, &entry.request) {
+                Ok(d) => d,
+                Err(DecodeError::NotASend { .. }) => continue, // a token exchange
+                Err(e) => {
+                    let what = format!("a request {} received does not decode: {e}", vendor.name());
+                    out.push(TraceEntry {
+                        at: entry.at,
+                        event: Event::HarnessError { what },
+                    });
+                    continue;
+                }
+            };
+            let msg = decoded
+                .notification
+                .payload
+                .get("m")
+                .and_then(|m| m.strip_prefix('m')?.parse().ok())
+                .map_or(MsgId(0), MsgId);
+            let result = vendor::classify(*vendor, &entry.response);
+            out.push(TraceEntry {
+                at: entry.at,
+                event: Event::Push {
+                    msg,
+                    device: owners.device(&decoded.token, msg),
+                    vendor: *vendor,
+                    token: decoded.token,
+                    notification: decoded.notification,
+                    status: entry.response.status,
+                    result: crate::sim::dispatch::describe(&result),
+                },
+            });
+        }
+        out
+    }
+}
+
+/// Which device a token belongs to. A vendor sees only the token; the
+/// scenario says which devices ever held it (declared, or bound by a step),
+/// and where several did (a phone handed to another user), the one the
+/// message was decided for.
+struct Owners {
+    by_token: BTreeMap<String, Vec<DeviceKey>>,
+    decided: BTreeSet<(MsgId, DeviceKey)>,
+}
+
+impl Owners {
+    fn new(plan: &Plan, trace: &[TraceEntry]) -> Owners {
+        let mut by_token: BTreeMap<String, Vec<DeviceKey>> = BTreeMap::new();
+        let mut add = |token: &str, device: &DeviceKey| {
+            let list = by_token.entry(token.to_string()).or_default();
+            if !list.contains(device) {
+                list.push(device.clone());
+            }
+        };
+        for d in &plan.devices {
+            add(&d.token, &d.key);
+        }
+        for s in &plan.steps {
+            if let Action::BindToken { device, token, .. } = &s.action {
+                add(token, device);
+            }
+        }
+        let decided = trace
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::Decided {
+                    msg,
+                    device,
+                    verdict: TraceVerdict::Push { .. },
+                } => Some((*msg, device.clone())),
+                _ => None,
+            })
+            .collect();
+        Owners { by_token, decided }
+    }
+
+    fn device(&self, token: &str, msg: MsgId) -> DeviceKey {
+        let Some(candidates) = self.by_token.get(token) else {
+            return DeviceKey::new("unknown", token);
+        };
+        candidates
+            .iter()
+            .find(|d| self.decided.contains(&(msg, (*d).clone())))
+            .unwrap_or(&candidates[0])
+            .clone()
+    }
+}
+
+/// `trace` with `observed` merged in: each observed event goes after every
+/// trace event at or before its time (the push follows the decision and the
+/// token exchange that led to it, and precedes the reactions to its answer,
+/// which the pipeline records once the answer is back).
+pub(crate) fn merge(trace: Vec<TraceEntry>, mut observed: Vec<TraceEntry>) -> Vec<TraceEntry> {
+    observed.sort_by_key(|e| e.at); // stable: journal order within a time
+    let mut out = Vec::with_capacity(trace.len() + observed.len());
+    let mut pending = observed.into_iter().peekable();
+    for e in trace {
+        while let Some(o) = pending.next_if(|o| o.at < e.at) {
+            out.push(o);
+        }
+        out.push(e);
+    }
+    out.extend(pending);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::time::SimTime;
+
+    fn at(ms: i64, what: &str) -> TraceEntry {
+        TraceEntry {
+            at: SimTime(ms),
+            event: Event::HarnessError { what: what.into() },
+        }
+    }
+
+    fn names(t: &[TraceEntry]) -> Vec<String> {
+        t.iter()
+            .map(|e| match &e.event {
+                Event::HarnessError { what } => what.clone(),
+                _ => String::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_observed_event_follows_what_happened_at_its_time_and_before() {
+        let trace = vec![
+            at(0, "decide"),
+            at(20, "auth"),
+            at(20, "x"),
+            at(40, "retry"),
+        ];
+        let observed = vec![at(20, "push2"), at(0, "push1"), at(50, "push3")];
+        assert_eq!(
+            names(&merge(trace, observed)),
+            ["decide", "push1", "auth", "x", "push2", "retry", "push3"]
+        );
+    }
+}
