@@ -2,8 +2,7 @@
 //! (the bounded shell), under 200,000 requests, and the same through wiremock
 //! trimmed as the runner trims it. Memory must stay flat after warm-up.
 
-use crate::core::io::PushJob;
-use crate::core::model::{DeviceKey, MsgId, Notification, Vendor};
+use crate::core::model::Vendor;
 use crate::core::time::SimTime;
 use crate::mock::client;
 use crate::mock::fleet::{MockFleet, ShellKind};
@@ -44,27 +43,7 @@ fn figure(kind: ShellKind) -> Result<(f64, u64, u64), String> {
     let fallback = std::sync::Arc::new(|| SimTime(0));
     let fleet =
         MockFleet::start_with(&[Vendor::Huawei], fallback, kind).map_err(|e| e.to_string())?;
-    let base = fleet.base_url(Vendor::Huawei);
-    let creds = fleet.credentials(Vendor::Huawei);
-    let now = SimTime(1_772_380_800_000);
-    let auth = crate::vendor::auth_request(&creds, now).ok_or("huawei issues tokens")?;
-    let resp = client::call(&base, &auth, now).map_err(|e| e.to_string())?;
-    let token =
-        crate::vendor::parse_auth(Vendor::Huawei, &resp, now).map_err(|e| format!("{e:?}"))?;
-    let job = PushJob {
-        id: 1,
-        msg: MsgId(1),
-        device: DeviceKey::new("bob", "phone"),
-        vendor: Vendor::Huawei,
-        cert: "hw-prod".into(),
-        token: "device-token".into(),
-        notification: Notification {
-            title: "t".into(),
-            body: "b".into(),
-            ..Notification::default()
-        },
-    };
-    let req = crate::vendor::encode(&job, &creds, Some(&token), now);
+    let (base, req, now) = super::huawei_send(&fleet)?;
     let mut warm = 0;
     let t = Instant::now();
     for i in 0..REQUESTS {

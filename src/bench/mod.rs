@@ -408,13 +408,14 @@ fn peak_memory() -> String {
         .unwrap_or_else(|| "unknown (no /proc)".into())
 }
 
-/// Blocking send requests straight to a mock, no simulation: the ceiling for
-/// the end-to-end figure.
-fn bare_round_trips(n: usize) -> Result<f64, String> {
+/// A Huawei mock's base URL and a ready send request (token fetched), at a
+/// fixed calendar time: what the raw round-trip figures send again and again.
+pub(super) fn huawei_send(
+    fleet: &crate::mock::fleet::MockFleet,
+) -> Result<(String, crate::vendor::HttpRequest, SimTime), String> {
     use crate::core::io::PushJob;
     use crate::core::model::{MsgId, Notification};
-    use crate::mock::{client, fleet::MockFleet};
-    let fleet = MockFleet::start(&[Vendor::Huawei]).map_err(|e| e.to_string())?;
+    use crate::mock::client;
     let base = fleet.base_url(Vendor::Huawei);
     let creds = fleet.credentials(Vendor::Huawei);
     let now = SimTime(1_772_380_800_000);
@@ -435,7 +436,20 @@ fn bare_round_trips(n: usize) -> Result<f64, String> {
             ..Notification::default()
         },
     };
-    let req = crate::vendor::encode(&job, &creds, Some(&token), now);
+    Ok((
+        base,
+        crate::vendor::encode(&job, &creds, Some(&token), now),
+        now,
+    ))
+}
+
+/// Blocking send requests straight to a mock, no simulation: the ceiling for
+/// the end-to-end figure.
+fn bare_round_trips(n: usize) -> Result<f64, String> {
+    use crate::mock::client;
+    let fleet =
+        crate::mock::fleet::MockFleet::start(&[Vendor::Huawei]).map_err(|e| e.to_string())?;
+    let (base, req, now) = huawei_send(&fleet)?;
     let t = Instant::now();
     for _ in 0..n {
         client::call(&base, &req, now).map_err(|e| e.to_string())?;

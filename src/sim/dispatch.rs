@@ -426,11 +426,10 @@ async fn deliver(
                 reason,
             } if rate_waits < policy::MAX_RATE_LIMIT_WAITS => {
                 rate_waits += 1;
-                let wait = retry_after_ms.unwrap_or(policy::DEFAULT_RETRY_AFTER_MS) as i64;
-                if wait > policy::MAX_RETRY_AFTER_MS {
-                    let why = format!("device rate limited for {} s: {reason}", wait / 1000);
-                    return give_up(im, job, why);
-                }
+                let wait = match rate_wait(retry_after_ms) {
+                    Ok(wait) => wait,
+                    Err(why) => return give_up(im, job, format!("{why}: {reason}")),
+                };
                 let why = format!("this device rate limited: {reason}");
                 record_retry(im, job, rate_waits + failures + 1, wait, why);
                 *progress = Progress {
@@ -456,18 +455,10 @@ async fn deliver(
                 reason,
             } if rate_waits < policy::MAX_RATE_LIMIT_WAITS => {
                 rate_waits += 1;
-                let wait = retry_after_ms.unwrap_or(policy::DEFAULT_RETRY_AFTER_MS) as i64;
-                if wait > policy::MAX_RETRY_AFTER_MS {
-                    return give_up(
-                        im,
-                        job,
-                        format!(
-                            "Retry-After of {} s is over the {} h the pipeline waits: {reason}",
-                            wait / 1000,
-                            policy::MAX_RETRY_AFTER_MS / 3_600_000
-                        ),
-                    );
-                }
+                let wait = match rate_wait(retry_after_ms) {
+                    Ok(wait) => wait,
+                    Err(why) => return give_up(im, job, format!("{why}: {reason}")),
+                };
                 let attempt = rate_waits + failures + 1;
                 let why = format!("rate limited: {reason}");
                 retry_after(im, load, job, attempt, wait, why).await;
@@ -529,6 +520,20 @@ async fn retry_after(
     load.update(&im.shared, |l| l.parked.set(true));
     let _ = woken.await;
     load.update(&im.shared, |l| l.parked.set(false));
+}
+
+/// How long to wait on a rate limit: the vendor's Retry-After (60 s if it
+/// gave none), or why not to wait at all (over [`policy::MAX_RETRY_AFTER_MS`]).
+fn rate_wait(retry_after_ms: Option<u64>) -> Result<i64, String> {
+    let wait = retry_after_ms.unwrap_or(policy::DEFAULT_RETRY_AFTER_MS) as i64;
+    if wait > policy::MAX_RETRY_AFTER_MS {
+        return Err(format!(
+            "Retry-After of {} s is over the {} h the pipeline waits",
+            wait / 1000,
+            policy::MAX_RETRY_AFTER_MS / 3_600_000
+        ));
+    }
+    Ok(wait)
 }
 
 /// Records that `job` will be sent again after `wait_ms`.
