@@ -120,8 +120,9 @@ fn a_device_rate_limit_answers_that_device_only_and_reads_as_per_device() {
     let limited = model.handle(&other, now);
     assert_eq!(limited.status, 429);
     match vendor::classify(Vendor::Fcm, &limited) {
-        VendorResult::DeviceRateLimited {
+        VendorResult::RateLimited {
             retry_after_ms: Some(600_000),
+            per_device: true,
             ..
         } => {}
         other => panic!("{other:?}"),
@@ -145,6 +146,7 @@ fn a_counted_rate_limit_answers_429_with_retry_after_then_clears() {
     match vendor::classify(Vendor::Fcm, &first) {
         VendorResult::RateLimited {
             retry_after_ms: Some(30_000),
+            per_device: false,
             ..
         } => {}
         other => panic!("{other:?}"),

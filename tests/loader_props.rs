@@ -191,8 +191,7 @@ fn set_value(text: &str, i: usize, value: &str) -> String {
     lines.join("\n")
 }
 
-/// Slowest case and peak memory, printed at the end (`--nocapture`) for the
-/// closing report of issue 10.
+/// Cases run and the slowest, for the figures the fuzz test prints.
 static SLOWEST_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 static CASES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
@@ -229,46 +228,51 @@ fn check_and_run(text: String) {
     CASES.fetch_add(1, Ordering::Relaxed);
 }
 
+/// 1,024 cases in CI; `PROPTEST_CASES=30000` for a longer local sweep.
 fn run_config() -> Config {
-    Config {
-        cases: 1024,
-        ..config()
-    }
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    Config { cases, ..config() }
 }
 
-proptest! {
-    #![proptest_config(run_config())]
+/// The most memory the whole fuzz run may reach: the loader's bounds (file,
+/// expanded text, messages) keep every case far below; a blow-up fails here.
+const PEAK_KIB_MAX: u64 = 2 << 20;
 
-    /// Issue 10: structure-aware mutations of corpus files, loaded *and run*.
-    #[test]
-    fn mutated_corpus_files_load_and_run_without_panic_or_hang(
-        seed in 0..SEEDS.len(),
-        edits in prop::collection::vec(edit(), 0..3),
-        values in prop::collection::vec((any::<usize>(), hostile_value()), 0..3),
-    ) {
+/// Issue 10: structure-aware mutations of corpus files, loaded *and run*; then
+/// the figures (cases, slowest case, peak memory; `--nocapture`) and the
+/// memory bound.
+#[test]
+fn mutated_corpus_files_load_and_run_without_panic_hang_or_blow_up() {
+    use proptest::test_runner::TestRunner;
+    let strategy = (
+        0..SEEDS.len(),
+        prop::collection::vec(edit(), 0..3),
+        prop::collection::vec((any::<usize>(), hostile_value()), 0..3),
+    );
+    let mut runner = TestRunner::new(run_config());
+    let result = runner.run(&strategy, |(seed, edits, values)| {
         let mut text = apply(SEEDS[seed], &edits);
         for (i, v) in &values {
             text = set_value(&text, *i, v);
         }
         check_and_run(text);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
-}
-
-#[test]
-fn z_report_fuzz_figures() {
-    // Runs last by name; figures only (see `--nocapture`), nothing asserted.
-    let peak = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
+    let peak = pushsim::bench::peak_memory_kib();
     eprintln!(
-        "loader/run fuzz: {} cases run so far, slowest {} ms, {}",
+        "loader/run fuzz: {} cases, slowest {} ms, peak RSS {} kB",
         CASES.load(std::sync::atomic::Ordering::Relaxed),
         SLOWEST_MS.load(std::sync::atomic::Ordering::Relaxed),
-        peak.trim()
+        peak.map_or("?".into(), |k| k.to_string())
+    );
+    assert!(
+        peak.is_none_or(|k| k < PEAK_KIB_MAX),
+        "peak RSS {peak:?} kB"
     );
 }

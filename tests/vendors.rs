@@ -432,7 +432,7 @@ fn every_mock_file_names_only_responses_it_has() {
 // ---------------------------------------------------------------------------
 // Issue 9: the request shapes the vendors' own SDKs send, accepted or refused
 // as the vendor would. Citations are to the research notes
-// /work/research/kat.md (section) and the SDK file:line they quote.
+// mocks/EVIDENCE.md (section) and the SDK file:line they quote.
 // ---------------------------------------------------------------------------
 
 fn body_text(resp: &HttpResponse) -> String {
@@ -463,7 +463,7 @@ fn json_request(path: &str, body: &Value, headers: &[(&str, &str)]) -> HttpReque
 }
 
 mod fcm_jwt {
-    //! Assertions built the way each Google-side client builds them (kat.md A6).
+    //! Assertions built the way each Google-side client builds them (EVIDENCE.md A6).
     use super::*;
     use base64::Engine;
 
@@ -700,7 +700,7 @@ fn fcm_send_accepts_exactly_one_recipient_fid_included() {
 }
 
 /// FCM's payload limit is 4096 bytes and too big is a plain 400
-/// INVALID_ARGUMENT (FCM ErrorCode reference, kat.md B9); an unknown field of
+/// INVALID_ARGUMENT (FCM ErrorCode reference, EVIDENCE.md B9); an unknown field of
 /// `message` is refused by Google's JSON parser ("Invalid JSON payload
 /// received. Unknown name …").
 #[test]
@@ -727,7 +727,7 @@ fn fcm_send_refuses_oversized_messages_and_unknown_fields() {
 /// An expired access token: 401 UNAUTHENTICATED with the google.rpc.ErrorInfo
 /// `ACCESS_TOKEN_EXPIRED` detail (googleapis `google/api/error_reason.proto`;
 /// pyfcm `baseapi.py` L151-172 refreshes only when some `details[*].reason`
-/// is `ACCESS_TOKEN_EXPIRED`, kat.md B2). A token the mock never issued gets
+/// is `ACCESS_TOKEN_EXPIRED`, EVIDENCE.md B2). A token the mock never issued gets
 /// the same 401 without a detail: no evidence names Google's reason for it.
 /// Both classify as AuthExpired (refresh once). Auth is checked before the
 /// body, so a forged token with a bad body is still a 401.
@@ -786,7 +786,7 @@ fn huawei_accepts_its_demos_data_only_message() {
 }
 
 /// Huawei's documented limits (`hms-push-serverdemo-java@63d96ae`
-/// `util/ResponceCodeProcesser.java` L41-42, kat.md B9): more than 1000 tokens
+/// `util/ResponceCodeProcesser.java` L41-42, EVIDENCE.md B9): more than 1000 tokens
 /// → 80300010, a body over 4K → 80300008; and a forged access token gets the
 /// 401 80200001 before the body is looked at.
 #[test]
@@ -817,7 +817,7 @@ fn huawei_refuses_over_1000_tokens_over_4k_and_forged_tokens_first() {
     assert_eq!(body_json(&forged)["code"], "80200001");
 }
 
-/// Honor's guide pass-through example (kat.md B8): `{"data": "…", "token":
+/// Honor's guide pass-through example (EVIDENCE.md B8): `{"data": "…", "token":
 /// [..]}` with Bearer and a ms `timestamp` header, no notification — so no
 /// `clickAction` — is accepted; a notification still needs `clickAction.type`.
 #[test]
@@ -843,7 +843,7 @@ fn honor_accepts_the_guides_pass_through_body() {
 
 /// Xiaomi: `title`/`description` are "通知栏消息必填" (MI-API pId=1559, quoted in
 /// `modood/pushapi@1101d12` `xiaomipush/message.go` L20-22) and the SDK's
-/// `Message.Builder.build()` validates nothing (kat.md B4): a pass-through
+/// `Message.Builder.build()` validates nothing (EVIDENCE.md B4): a pass-through
 /// message (`pass_through=1`, content in `payload`) without them is accepted;
 /// a notification-bar message without them gets 65011.
 #[test]
@@ -877,9 +877,9 @@ fn xiaomi_requires_title_and_description_for_notification_bar_messages_only() {
     );
 }
 
-/// OPPO's code table ("调用地址，公共参数和返回码", kat.md B6): an auth form
+/// OPPO's code table ("调用地址，公共参数和返回码", EVIDENCE.md B6): an auth form
 /// without `timestamp` is 18 "Missing Timestamp" (the SDK `Auth.class` always
-/// sends `app_key, timestamp, sign`, kat.md A1).
+/// sends `app_key, timestamp, sign`, EVIDENCE.md A1).
 #[test]
 fn oppo_auth_without_timestamp_is_missing_timestamp() {
     let m = Mock::start(Vendor::Oppo);
@@ -899,7 +899,7 @@ fn oppo_auth_without_timestamp_is_missing_timestamp() {
     );
 }
 
-/// vivo auth codes (doc v2.9.2 "业务异常码详解", kat.md B5): 10200 appId empty,
+/// vivo auth codes (doc v2.9.2 "业务异常码详解", EVIDENCE.md B5): 10200 appId empty,
 /// 10201 appKey empty; the SDK body is `{appId, appKey, timestamp, sign}`
 /// (`Sender.setTokenBody`).
 #[test]
@@ -920,7 +920,7 @@ fn vivo_auth_without_app_id_or_app_key() {
 }
 
 /// vivo's server SDK validation codes (`com.vivo.push.sdk.common.ExceptionStatusEnum`,
-/// code-index id 9171153292, kat.md B5/B9), each edit of the pipeline's own
+/// code-index id 9171153292, EVIDENCE.md B5/B9), each edit of the pipeline's own
 /// single-push body answered with its code.
 #[test]
 fn vivo_send_codes_follow_the_sdks_table() {
@@ -971,7 +971,7 @@ fn vivo_send_codes_follow_the_sdks_table() {
 /// requestId is "用户请求唯一标识" (`modood/pushapi` `vivopush/message.go` L39): a
 /// repeat of an accepted one — the pipeline resending after a timeout — is
 /// refused with the mock's provisional code 10354 (no vivo code was found,
-/// kat.md B5; mocks/README.md).
+/// EVIDENCE.md B5; mocks/README.md).
 #[test]
 fn vivo_refuses_a_repeated_request_id() {
     let m = Mock::start(Vendor::Vivo);
@@ -1025,7 +1025,7 @@ fn meizu_refuses_more_than_100_push_ids() {
     assert_eq!(body_json(&resp)["code"], "1005", "{}", body_text(&resp));
 }
 
-/// Meizu's per-target 110011 "单日公信消息数超过限制" (README L162-175, kat.md
+/// Meizu's per-target 110011 "单日公信消息数超过限制" (README L162-175, EVIDENCE.md
 /// B7): public messages (noticeMsgType 0, the default) to one pushId beyond
 /// the app's `public_daily_limit` (mocks/meizu.yaml, 5) are reported per
 /// pushId in `value`; private ones (1) are not counted; the count restarts

@@ -13,9 +13,7 @@ const WARM_UP: usize = 20_000;
 
 /// Resident memory now (Linux `VmRSS`), in KiB.
 fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line[6..].trim().trim_end_matches("kB").trim().parse().ok()
+    super::proc_status_kib("VmRSS")
 }
 
 /// Prints requests per second and the memory after warm-up and at the end,

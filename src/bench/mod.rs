@@ -398,14 +398,26 @@ fn scale_line() {
 
 /// Peak resident memory of this process (Linux `VmHWM`), as printed.
 fn peak_memory() -> String {
-    std::fs::read_to_string("/proc/self/status")
+    peak_memory_kib().map_or_else(|| "unknown (no /proc)".into(), |k| format!("{k} kB"))
+}
+
+/// Peak resident memory of this process in KiB (Linux `VmHWM`).
+pub fn peak_memory_kib() -> Option<u64> {
+    proc_status_kib("VmHWM")
+}
+
+/// A `kB` field of Linux's `/proc/self/status` (`VmRSS`, `VmHWM`).
+pub(crate) fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status
+        .lines()
+        .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?;
+    line[field.len() + 1..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l[6..].trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown (no /proc)".into())
 }
 
 /// A Huawei mock's base URL and a ready send request (token fetched), at a

@@ -115,12 +115,6 @@ pub(super) fn mismatch(m: &Mismatch) -> String {
     format!("line {}: expected {}; got {}", m.line, m.expected, m.actual)
 }
 
-/// Which kind of failure a verdict is, for the counts.
-enum Kind {
-    Harness,
-    Other,
-}
-
 /// One scenario's result, for the reports.
 struct CaseResult {
     id: String,
@@ -176,11 +170,7 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
             secs: 0.0,
             failure: None,
         };
-        let verdict_kind = match &verdict {
-            Verdict::Harness(_) => Kind::Harness,
-            _ => Kind::Other,
-        };
-        match verdict {
+        let (label, problems) = match verdict {
             Verdict::Pass { new: is_new } => {
                 passed += 1;
                 new += usize::from(is_new);
@@ -192,31 +182,33 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
                     };
                     println!("[{}/{total}] ok   {}{note}", i + 1, plan.id);
                 }
+                (None, Vec::new())
             }
-            Verdict::Fail(problems) | Verdict::Harness(problems) => {
-                let label = if matches!(verdict_kind, Kind::Harness) {
-                    harness += 1;
-                    "HARNESS"
-                } else {
-                    failed += 1;
-                    "FAIL"
-                };
-                println!("[{}/{total}] {label} {} ({})", i + 1, plan.id, f.display());
-                for p in &problems {
-                    println!("       {p}");
-                }
-                if !text.is_empty() {
-                    match snapshot::save_actual(&plan, &text) {
-                        Ok(path) => println!("       actual outcome: {}", path.display()),
-                        Err(e) => println!("       could not save the actual outcome: {e}"),
-                    }
-                }
-                println!(
-                    "       repro: pushsim run {} --seed {seed_used}",
-                    f.display()
-                );
-                case.failure = Some(problems);
+            Verdict::Fail(problems) => {
+                failed += 1;
+                (Some("FAIL"), problems)
             }
+            Verdict::Harness(problems) => {
+                harness += 1;
+                (Some("HARNESS"), problems)
+            }
+        };
+        if let Some(label) = label {
+            println!("[{}/{total}] {label} {} ({})", i + 1, plan.id, f.display());
+            for p in &problems {
+                println!("       {p}");
+            }
+            if !text.is_empty() {
+                match snapshot::save_actual(&plan, &text) {
+                    Ok(path) => println!("       actual outcome: {}", path.display()),
+                    Err(e) => println!("       could not save the actual outcome: {e}"),
+                }
+            }
+            println!(
+                "       repro: pushsim run {} --seed {seed_used}",
+                f.display()
+            );
+            case.failure = Some(problems);
         }
         case.secs = case_started.elapsed().as_secs_f64();
         cases.push(case);

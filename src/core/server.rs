@@ -65,10 +65,8 @@ struct JobRec {
 struct PendingBadge {
     /// The badge epoch it was counted in.
     epoch: u32,
-    /// Jobs not answered yet.
+    /// Jobs not answered yet, none of them accepted so far.
     left: u32,
-    /// Whether any of them was accepted.
-    accepted: bool,
 }
 
 /// The reference server. Every profile runs through it: differences are knobs
@@ -409,25 +407,23 @@ impl Server {
         Vec::new()
     }
 
-    /// One job of a counted message answered: when the last one has and none
-    /// was accepted, the message was never pushed and leaves the badge (BDG-06, A-20).
+    /// One job of a counted message answered. The first acceptance settles
+    /// the message (it was pushed); when the last job is refused and none was
+    /// accepted, the message was never pushed and leaves the badge (BDG-06, A-20).
     fn settle_badge(&mut self, rec: JobRec, accepted: bool) {
         let Some(p) = self.pending_badges.get_mut(&rec.badge_group) else {
-            return; // answered twice: already settled
+            return; // settled already
         };
         p.left = p.left.saturating_sub(1);
-        p.accepted |= accepted;
-        if p.left > 0 {
+        if !accepted && p.left > 0 {
             return;
         }
-        let p = self
-            .pending_badges
-            .remove(&rec.badge_group)
-            .expect("looked up above");
-        if !p.accepted {
+        let epoch = p.epoch;
+        self.pending_badges.remove(&rec.badge_group);
+        if !accepted {
             let user = &self.devices[rec.device].key.user;
             if let Some(u) = self.users.get_mut(user) {
-                u.badge.refund(p.epoch);
+                u.badge.refund(epoch);
             }
         }
     }
@@ -821,12 +817,8 @@ impl Server {
                 }
             }
             if let Some((first, left)) = badge_group {
-                let pending = PendingBadge {
-                    epoch,
-                    left,
-                    accepted: false,
-                };
-                self.pending_badges.insert(first, pending);
+                self.pending_badges
+                    .insert(first, PendingBadge { epoch, left });
             }
         }
         self.rulings = rulings;

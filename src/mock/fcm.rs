@@ -1,7 +1,7 @@
 //! FCM's stateful parts: the JWT-bearer token exchange and the send.
 //!
 //! The assertion is read the way Google's token endpoint reads what the real
-//! clients send (/work/research/kat.md A6): node `gtoken` signs a header of
+//! clients send (mocks/EVIDENCE.md A6): node `gtoken` signs a header of
 //! `{"alg":"RS256"}` only, yup-oauth2 `{"alg":"RS256","typ":"JWT"}` with
 //! padded base64url segments and `"sub":null`, google-auth adds `kid`. So `kid`
 //! and `typ` are optional, padding is accepted, and only the signature, the
@@ -32,7 +32,7 @@ pub const RESPONSES: &[&str] = &[
 const SKEW_S: i64 = 60;
 
 /// The recipients of a v1 message, exactly one of which must be set
-/// (firebase-admin-python 7.5 `_messaging_encoder.py` L723-739, kat.md B1).
+/// (firebase-admin-python 7.5 `_messaging_encoder.py` L723-739, EVIDENCE.md B1).
 const RECIPIENTS: &[&str] = &["token", "topic", "condition", "fid"];
 
 /// The fields of a v1 `Message` (FCM REST reference); any other name is
@@ -72,8 +72,9 @@ fn token(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
     }
 }
 
-/// The claims Google reads. `sub` may be absent or `null` (yup-oauth2's
-/// `Option` without `skip_serializing_if`, `src/service_account.rs` L91-119).
+/// The claims Google reads. Others are ignored, so yup-oauth2's `"sub": null`
+/// (an `Option` without `skip_serializing_if`, `src/service_account.rs`
+/// L91-119) passes.
 #[derive(Debug, serde::Deserialize)]
 struct AssertionClaims {
     iss: String,
@@ -81,9 +82,6 @@ struct AssertionClaims {
     aud: String,
     iat: i64,
     exp: i64,
-    #[serde(default)]
-    #[allow(dead_code)] // read only to accept `null`
-    sub: Option<String>,
 }
 
 const SIGNATURE: &str = "Invalid JWT Signature.";
@@ -91,7 +89,7 @@ const MALFORMED: &str = "Invalid JWT: malformed";
 const LIFETIME: &str = "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.";
 
 /// A base64url segment, with or without `=` padding (yup-oauth2 pads:
-/// `general_purpose::URL_SAFE`, kat.md A6).
+/// `general_purpose::URL_SAFE`, EVIDENCE.md A6).
 fn segment(s: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(s.trim_end_matches('='))
@@ -164,7 +162,7 @@ fn signature_ok(signed: &str, sig: &str, key: &jsonwebtoken::DecodingKey) -> boo
 }
 
 /// `aud` is Google's token URL (gtoken and google-auth use the constant,
-/// kat.md A6) or the URL this request was sent to: yup-oauth2 puts the key
+/// EVIDENCE.md A6) or the URL this request was sent to: yup-oauth2 puts the key
 /// file's `token_uri` in `aud`, and the key file `pushsim mocks serve`
 /// publishes names the mock (`http://127.0.0.1:port/token`). The mock does not
 /// know its own base URL, but the client that posts to `token_uri` names it in

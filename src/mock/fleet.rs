@@ -157,14 +157,6 @@ impl MockFleet {
         r.trimmed_at.store(served, Ordering::Relaxed);
     }
 
-    /// Requests each mock has answered so far.
-    pub fn served(&self) -> BTreeMap<Vendor, u64> {
-        self.mocks
-            .iter()
-            .map(|(v, r)| (*v, r.shell.served.load(Ordering::Relaxed)))
-            .collect()
-    }
-
     /// What a vendor's mock received: its journal after `since`, as the control
     /// route shows it.
     pub fn journal(&self, vendor: Vendor, since: u64) -> Vec<super::journal::Entry> {

@@ -93,7 +93,7 @@ fn count_public<'a>(model: &mut Model, ids: &[&'a str], now: SimTime) -> Vec<&'a
         .get("public_daily_limit")
         .and_then(|l| l.parse::<u64>().ok())
         .unwrap_or(u64::MAX);
-    model.state.roll_day(now);
+    model.roll_day(now);
     let mut over = Vec::new();
     for id in ids {
         let count = model.state.daily.entry(format!("public:{id}")).or_insert(0);

@@ -83,12 +83,12 @@ pub struct State {
     /// Issued access tokens → vendor-side expiry.
     pub issued: BTreeMap<String, SimTime>,
     /// Per-day counters a vendor keeps (Meizu: public messages per pushId),
-    /// keyed by name; reset when the vendor's day changes ([`State::roll_day`]).
+    /// keyed by name; reset when the vendor's day changes ([`Model::roll_day`]).
     pub daily: BTreeMap<String, u64>,
     /// Names a vendor has seen today (vivo: accepted `requestId`s).
     pub seen_today: BTreeSet<String>,
     /// The vendor day `daily` and `seen_today` belong to.
-    pub day: Option<i64>,
+    pub day: Option<chrono::NaiveDate>,
     /// Device tokens made invalid by the scenario.
     pub invalid: BTreeSet<String>,
     /// Counter for ids the mock hands out.
@@ -97,21 +97,7 @@ pub struct State {
     pub faults: Vec<ActiveFault>,
 }
 
-/// The vendors' day (the Chinese vendors count in UTC+8).
-const DAY_OFFSET_MS: i64 = 8 * 3_600_000;
-
 impl State {
-    /// Starts the day of `now` if another day's counts are held, so that the
-    /// per-day state never outgrows one day.
-    pub fn roll_day(&mut self, now: SimTime) {
-        let day = (now.0 + DAY_OFFSET_MS).div_euclid(86_400_000);
-        if self.day != Some(day) {
-            self.day = Some(day);
-            self.daily.clear();
-            self.seen_today.clear();
-        }
-    }
-
     /// The next id.
     pub fn next_id(&mut self) -> u64 {
         self.counter += 1;
@@ -167,6 +153,19 @@ impl Model {
             state: State::default(),
             journal: super::journal::Journal::default(),
             clock: None,
+        }
+    }
+
+    /// Starts the vendor's day of `now` (its own zone, the one its quotas
+    /// count in: [`super::fault::vendor_zone`]) if another day's counts are
+    /// held, so that the per-day state never outgrows one day.
+    pub fn roll_day(&mut self, now: SimTime) {
+        let day = super::fault::vendor_zone(self.vendor).local(now).date;
+        let s = &mut self.state;
+        if s.day != Some(day) {
+            s.day = Some(day);
+            s.daily.clear();
+            s.seen_today.clear();
         }
     }
 

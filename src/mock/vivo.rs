@@ -95,7 +95,7 @@ fn send(model: &mut Model, p: &Parsed<'_>, now: SimTime) -> Reply {
     // pipeline resending after a timeout) is refused. The window is the vivo
     // day (provisional, as is the code: mocks/README.md).
     let request_id = str_at(b, "requestId").unwrap_or("").to_string();
-    model.state.roll_day(now);
+    model.roll_day(now);
     if !model.state.seen_today.insert(request_id) {
         return Reply::plain("request_id_duplicate");
     }

@@ -65,6 +65,15 @@ impl Cx<'_> {
     }
 
     /// A declared user.
+    /// A vendor by name; an unknown one is an error at `p` with a suggestion.
+    pub(crate) fn vendor(&mut self, p: &Path, name: &str) -> Option<Vendor> {
+        let v = Vendor::parse(name);
+        if v.is_none() {
+            bad_vendor(self, p, name);
+        }
+        v
+    }
+
     pub(crate) fn user(&mut self, p: &Path, name: &str) -> Option<UserId> {
         if self.users.contains(name) {
             return Some(name.to_string());

@@ -700,21 +700,13 @@ fn invalidate(cx: &mut Cx<'_>, pa: &Path, v: &InvalidateFile) -> Option<Action> 
                 }
             }
         }
-        (None, Some(vendor), Some(token)) => match Vendor::parse(vendor) {
-            Some(vendor) => Some(Action::InvalidateToken {
-                vendor,
-                token: token.clone(),
-            }),
-            None => {
-                let names: Vec<_> = Vendor::ALL.iter().map(|v| v.name()).collect();
-                cx.err(
-                    &pa.key("vendor"),
-                    format!("unknown vendor `{vendor}`"),
-                    Some(format!("expected one of: {}", names.join(", "))),
-                );
-                None
-            }
-        },
+        (None, Some(vendor), Some(token)) => {
+            cx.vendor(&pa.key("vendor"), vendor)
+                .map(|vendor| Action::InvalidateToken {
+                    vendor,
+                    token: token.clone(),
+                })
+        }
         _ => {
             cx.err(pa, "expected `{device}` or `{vendor, token}`", None);
             None
@@ -735,18 +727,9 @@ impl Ex<'_, '_> {
     fn kind(&mut self, p: &Path, e: &ExpectFile) -> Option<ExpectKind> {
         if let Some(x) = &e.push {
             let filter = self.filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())?;
-            let vendor = match x.vendor.as_deref().map(|v| (v, Vendor::parse(v))) {
+            let vendor = match x.vendor.as_deref() {
                 None => None,
-                Some((_, Some(v))) => Some(v),
-                Some((name, None)) => {
-                    let names: Vec<_> = Vendor::ALL.iter().map(|v| v.name()).collect();
-                    self.cx.err(
-                        &p.key("vendor"),
-                        format!("unknown vendor `{name}`"),
-                        Some(format!("expected one of: {}", names.join(", "))),
-                    );
-                    return None;
-                }
+                Some(name) => Some(self.cx.vendor(&p.key("vendor"), name)?),
             };
             return Some(ExpectKind::Push {
                 filter,
@@ -994,18 +977,7 @@ impl Ex<'_, '_> {
 
 fn vendor_fault(cx: &mut Cx<'_>, pa: &Path, v: &VendorFaultFile) -> Option<Action> {
     use crate::mock::fault::{FaultSpec, FaultText};
-    let vendor = match Vendor::parse(&v.vendor) {
-        Some(vendor) => vendor,
-        None => {
-            let names: Vec<_> = Vendor::ALL.iter().map(|v| v.name()).collect();
-            cx.err(
-                &pa.key("vendor"),
-                format!("unknown vendor `{}`", v.vendor),
-                Some(format!("expected one of: {}", names.join(", "))),
-            );
-            return None;
-        }
-    };
+    let vendor = cx.vendor(&pa.key("vendor"), &v.vendor)?;
     let text = FaultText {
         fault: &v.fault,
         retry_after: v.retry_after.as_deref(),

@@ -606,3 +606,16 @@ fn a_str_tag_reads_as_text_and_an_empty_chatroom_says_so() {
     );
     assert!(e.contains("a chat room needs a name"), "{e}");
 }
+
+/// Issue 10: `retry_after: 99999999d` loaded, then `run` reported a harness
+/// panic and `explain --timeline` panicked; fault durations are bounded at load.
+#[test]
+fn a_fault_duration_past_thirty_days_is_a_load_error() {
+    let e = errs_after_head(
+        "steps:\n  - at: \"09:00\"\n    vendor_fault: { vendor: huawei, fault: rate_limited, retry_after: 99999999d }\n",
+    );
+    assert!(
+        e.contains("retry_after: `99999999d` is longer than a fault can last (30d)"),
+        "{e}"
+    );
+}

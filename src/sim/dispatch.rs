@@ -121,13 +121,13 @@ impl Bridge {
     }
 }
 
-/// What the dispatcher remembers per cert.
+/// What a lane remembers of its cert.
 #[derive(Default)]
 struct CertState {
-    /// Cached access tokens.
-    tokens: BTreeMap<String, AccessToken>,
-    /// Certs whose daily quota is exhausted, until when.
-    quota_until: BTreeMap<String, SimTime>,
+    /// The cached access token.
+    token: Option<AccessToken>,
+    /// The cert's daily quota is exhausted until then.
+    quota_until: Option<SimTime>,
 }
 
 /// How busy a lane is, kept in step with [`Shared::busy_lanes`].
@@ -273,18 +273,18 @@ impl Attempt {
     }
 }
 
-/// A valid access token for `cert` (cached, or fetched now), `None` for
-/// vendors that sign each request; on failure, the vendor result to react to.
+/// A valid access token for the lane's cert (`cached`, or fetched now),
+/// `None` for vendors that sign each request; on failure, the vendor result
+/// to react to.
 async fn token_for(
     im: &Im,
     bridge: &mut Bridge,
-    tokens: &mut BTreeMap<String, AccessToken>,
-    cert: &str,
+    cached: &mut Option<AccessToken>,
     vendor: Vendor,
     creds: &Credentials,
 ) -> Result<Option<AccessToken>, VendorResult> {
     let now = host_now(&im.shared);
-    if let Some(t) = tokens.get(cert) {
+    if let Some(t) = cached.as_ref() {
         if now < t.expires_at {
             return Ok(Some(t.clone()));
         }
@@ -312,7 +312,7 @@ async fn token_for(
         },
     );
     let token = result?;
-    tokens.insert(cert.to_string(), token.clone());
+    *cached = Some(token.clone());
     Ok(Some(token))
 }
 
@@ -380,7 +380,7 @@ async fn deliver(
         );
         return Step::Done(PushFeedback::Failed { reason });
     };
-    if let Some(until) = state.quota_until.get(&job.cert) {
+    if let Some(until) = &state.quota_until {
         if host_now(&im.shared) < *until {
             let reason = format!(
                 "daily quota of cert {} exhausted until {}",
@@ -396,63 +396,38 @@ async fn deliver(
         mut rate_waits,
     } = *progress;
     loop {
-        let result =
-            match token_for(im, bridge, &mut state.tokens, &job.cert, job.vendor, creds).await {
-                Err(VendorResult::AuthConfig { reason }) => {
-                    return give_up(im, job, format!("auth failed: {reason}"))
+        let result = match token_for(im, bridge, &mut state.token, job.vendor, creds).await {
+            Err(VendorResult::AuthConfig { reason }) => {
+                return give_up(im, job, format!("auth failed: {reason}"))
+            }
+            Err(VendorResult::Garbage { reason }) => {
+                return give_up(im, job, format!("auth failed: garbage response: {reason}"))
+            }
+            Err(other) => other,
+            Ok(token) => {
+                let now = host_now(&im.shared);
+                let req = vendor::encode(job, creds, token.as_ref(), now);
+                // What the vendor received is journaled by the vendor: the
+                // outcome's push lines come from there (run::observe).
+                match bridge.call(job.vendor, req, now.0).await {
+                    Ok(resp) => vendor::classify(job.vendor, &resp),
+                    Err(no) => no.into_result(im),
                 }
-                Err(VendorResult::Garbage { reason }) => {
-                    return give_up(im, job, format!("auth failed: garbage response: {reason}"))
-                }
-                Err(other) => other,
-                Ok(token) => {
-                    let now = host_now(&im.shared);
-                    let req = vendor::encode(job, creds, token.as_ref(), now);
-                    // What the vendor received is journaled by the vendor: the
-                    // outcome's push lines come from there (run::observe).
-                    match bridge.call(job.vendor, req, now.0).await {
-                        Ok(resp) => vendor::classify(job.vendor, &resp),
-                        Err(no) => no.into_result(im),
-                    }
-                }
-            };
+            }
+        };
         match result {
             VendorResult::Ok { .. } => return Step::Done(PushFeedback::Delivered),
             VendorResult::InvalidToken { reason } => {
                 return Step::Done(PushFeedback::InvalidToken { reason })
             }
-            VendorResult::DeviceRateLimited {
-                retry_after_ms,
-                reason,
-            } if rate_waits < policy::MAX_RATE_LIMIT_WAITS => {
-                rate_waits += 1;
-                let wait = match rate_wait(retry_after_ms) {
-                    Ok(wait) => wait,
-                    Err(why) => return give_up(im, job, format!("{why}: {reason}")),
-                };
-                let why = format!("this device rate limited: {reason}");
-                record_retry(im, job, rate_waits + failures + 1, wait, why);
-                *progress = Progress {
-                    refreshed,
-                    failures,
-                    rate_waits,
-                };
-                return Step::DeviceWait(host_now(&im.shared).plus_ms(wait));
-            }
-            VendorResult::DeviceRateLimited { reason, .. } => {
-                let why = format!(
-                    "device still rate limited after {} waits: {reason}",
-                    policy::MAX_RATE_LIMIT_WAITS
-                );
-                return give_up(im, job, why);
-            }
             VendorResult::AuthExpired { .. } if !refreshed => {
                 refreshed = true;
-                state.tokens.remove(&job.cert); // refresh once and resend
+                state.token = None; // refresh once and resend
             }
             VendorResult::RateLimited {
                 retry_after_ms,
                 reason,
+                per_device,
             } if rate_waits < policy::MAX_RATE_LIMIT_WAITS => {
                 rate_waits += 1;
                 let wait = match rate_wait(retry_after_ms) {
@@ -460,6 +435,17 @@ async fn deliver(
                     Err(why) => return give_up(im, job, format!("{why}: {reason}")),
                 };
                 let attempt = rate_waits + failures + 1;
+                if per_device {
+                    // Only this device waits: the job goes aside, the lane on.
+                    let why = format!("this device rate limited: {reason}");
+                    record_retry(im, job, attempt, wait, why);
+                    *progress = Progress {
+                        refreshed,
+                        failures,
+                        rate_waits,
+                    };
+                    return Step::DeviceWait(host_now(&im.shared).plus_ms(wait));
+                }
                 let why = format!("rate limited: {reason}");
                 retry_after(im, load, job, attempt, wait, why).await;
             }
@@ -472,7 +458,7 @@ async fn deliver(
             }
             VendorResult::DailyQuota { reason } => {
                 let until = crate::mock::fault::vendor_midnight(job.vendor, host_now(&im.shared));
-                state.quota_until.insert(job.cert.clone(), until);
+                state.quota_until = Some(until);
                 return give_up(im, job, format!("daily quota: {reason}; no sends on cert {} until the vendor's day rolls over", job.cert));
             }
             VendorResult::ServerError { reason } => {
@@ -570,17 +556,18 @@ pub fn describe(r: &VendorResult) -> String {
         VendorResult::RateLimited {
             retry_after_ms,
             reason,
-        } => match retry_after_ms {
-            Some(ms) => format!("rate limited (retry after {ms} ms): {reason}"),
-            None => format!("rate limited: {reason}"),
-        },
-        VendorResult::DeviceRateLimited {
-            retry_after_ms,
-            reason,
-        } => match retry_after_ms {
-            Some(ms) => format!("device rate limited (retry after {ms} ms): {reason}"),
-            None => format!("device rate limited: {reason}"),
-        },
+            per_device,
+        } => {
+            let what = if *per_device {
+                "device rate limited"
+            } else {
+                "rate limited"
+            };
+            match retry_after_ms {
+                Some(ms) => format!("{what} (retry after {ms} ms): {reason}"),
+                None => format!("{what}: {reason}"),
+            }
+        }
         VendorResult::DailyQuota { reason } => format!("daily quota: {reason}"),
         VendorResult::InvalidArgument { reason } => format!("invalid argument: {reason}"),
         VendorResult::ServerError { reason } => format!("server error: {reason}"),

@@ -166,20 +166,18 @@ pub fn classify(resp: &HttpResponse) -> VendorResult {
         }
         (401, _) => VendorResult::AuthExpired { reason },
         (403, _) => VendorResult::AuthConfig { reason },
-        // The device's message rate, not the project's quota: an ErrorInfo
+        // The project's quota, or one device's message rate: an ErrorInfo
         // whose quota_limit is per device (mocks/fcm.yaml, provisional).
-        (429, _) | (_, "QUOTA_EXCEEDED") if per_device(&body) => VendorResult::DeviceRateLimited {
-            retry_after_ms: retry_after_ms(resp),
-            reason,
-        },
         (429, _) | (_, "QUOTA_EXCEEDED") => VendorResult::RateLimited {
             retry_after_ms: retry_after_ms(resp),
+            per_device: per_device(&body),
             reason,
         },
         // UNAVAILABLE: honour Retry-After when given, else back off.
         (503, _) if retry_after_ms(resp).is_some() => VendorResult::RateLimited {
             retry_after_ms: retry_after_ms(resp),
             reason,
+            per_device: false,
         },
         (s, _) if s >= 500 => VendorResult::ServerError { reason },
         (s, _) if (400..500).contains(&s) => VendorResult::InvalidArgument { reason },
@@ -287,7 +285,7 @@ mod tests {
     }
 
     /// yup-oauth2's test pins the header segment of `{"alg":"RS256","typ":"JWT"}`
-    /// (`src/service_account.rs` L283-301, kat.md A6): the pipeline's header
+    /// (`src/service_account.rs` L283-301, EVIDENCE.md A6): the pipeline's header
     /// (jsonwebtoken: `typ` + `kid`) decodes to RS256 and names the key.
     #[test]
     fn assertion_header_is_rs256_with_the_key_id() {
@@ -318,7 +316,7 @@ mod tests {
         )
     }
 
-    /// Google's 401 for an expired token carries an ErrorInfo (kat.md B2), the
+    /// Google's 401 for an expired token carries an ErrorInfo (EVIDENCE.md B2), the
     /// one for an unknown token none; both mean "refresh once" to the
     /// pipeline, as before the detail was added (ErrorInfo is not an
     /// FcmError, so it does not become the code).

@@ -120,6 +120,7 @@ pub fn classify(resp: &HttpResponse) -> VendorResult {
         return VendorResult::RateLimited {
             retry_after_ms: retry_after_ms(resp),
             reason: "429".into(),
+            per_device: false,
         };
     }
     let body = match body {
@@ -234,7 +235,7 @@ mod tests {
     use crate::core::model::Vendor;
     use crate::vendor::testing;
 
-    /// Honor's client-credentials form (guide "发送下行消息", kat.md A5):
+    /// Honor's client-credentials form (guide "发送下行消息", EVIDENCE.md A5):
     /// `grant_type=client_credentials&client_id=…&client_secret=…`, form
     /// encoded; the mock's path is `/auth/token` (mocks/README.md).
     #[test]

@@ -128,6 +128,7 @@ pub fn classify(resp: &HttpResponse) -> VendorResult {
             return VendorResult::RateLimited {
                 retry_after_ms: retry_after_ms(resp),
                 reason: format!("503 {reason}"),
+                per_device: false,
             }
         }
         Err(reason) if resp.status >= 500 => return VendorResult::ServerError { reason },
@@ -163,6 +164,7 @@ pub fn classify(resp: &HttpResponse) -> VendorResult {
         _ if resp.status == 503 => VendorResult::RateLimited {
             retry_after_ms: retry_after_ms(resp),
             reason,
+            per_device: false,
         },
         _ if resp.status >= 500 => VendorResult::ServerError { reason },
         _ => VendorResult::Garbage {
@@ -276,7 +278,7 @@ mod tests {
     use crate::vendor::testing;
 
     /// Huawei's client-credentials form (HMS-Core demos: Go `auth.go` L76, Java
-    /// `HuaweiCredential.java` L94, Python `_app.py` L75-79; kat.md A5): exactly
+    /// `HuaweiCredential.java` L94, Python `_app.py` L75-79; EVIDENCE.md A5): exactly
     /// `grant_type=client_credentials`, `client_id`, `client_secret`, posted as
     /// a form to `/oauth2/v3/token` (`url.properties` L3). The vendor parses
     /// the form, so the order of fields is not part of the recipe; percent

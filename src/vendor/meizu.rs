@@ -210,7 +210,7 @@ mod tests {
     use super::*;
 
     /// Meizu's published example (`MEIZUPUSH/PushAPI@a39667d` README L71-121,
-    /// kat.md A3): these three parameters signed with the literal secret
+    /// EVIDENCE.md A3): these three parameters signed with the literal secret
     /// `<APP_SECRET>` give `ac076ff25d9900015a681cb5172aa53b`. A change of
     /// order, separator or secret placement breaks it.
     #[test]

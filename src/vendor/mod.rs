@@ -241,6 +241,7 @@ pub(crate) fn by_code(class: Class, reason: String, retry_after_ms: Option<u64>)
         Class::RateLimited => VendorResult::RateLimited {
             retry_after_ms,
             reason,
+            per_device: false,
         },
         Class::DailyQuota => VendorResult::DailyQuota { reason },
         Class::InvalidArgument => VendorResult::InvalidArgument { reason },
@@ -293,15 +294,9 @@ pub enum VendorResult {
         retry_after_ms: Option<u64>,
         /// The vendor's code and message.
         reason: String,
-    },
-    /// Too many messages to this one device (FCM's device message rate): wait
-    /// `retry_after_ms` before sending to *this device* again; other devices
-    /// of the app are not limited.
-    DeviceRateLimited {
-        /// Retry-After in milliseconds.
-        retry_after_ms: Option<u64>,
-        /// The vendor's code and message.
-        reason: String,
+        /// The limit is one device's message rate (FCM), not the app's: only
+        /// sends to that device wait.
+        per_device: bool,
     },
     /// Daily quota exhausted: no retry until the vendor's day rolls over.
     DailyQuota {

@@ -41,7 +41,7 @@ pub fn sign(app_key: &str, timestamp: i64, master_secret: &str) -> String {
 
 /// What OPPO's SDK hashes: `app_key ‖ timestamp (ms, decimal) ‖ master_secret`
 /// (`opush-server-sdk-1.1.0.jar` `Auth.getSign`: `String.format("%s%s%s",
-/// appKey, timestamp, masterSecret)`, kat.md A1).
+/// appKey, timestamp, masterSecret)`, EVIDENCE.md A1).
 pub fn sign_input(app_key: &str, timestamp: i64, master_secret: &str) -> String {
     format!("{app_key}{timestamp}{master_secret}")
 }
@@ -238,7 +238,7 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
 mod tests {
     use super::*;
 
-    /// Recipe only (no OPPO worked example exists, kat.md A1): the pre-image is
+    /// Recipe only (no OPPO worked example exists, EVIDENCE.md A1): the pre-image is
     /// the SDK's `String.format("%s%s%s", appKey, timestamp, masterSecret)`,
     /// and its SHA-256 is a constant computed outside this code:
     /// `python3 -c 'import hashlib; print(hashlib.sha256(b"8f2c1a9e4b7d4e0a9c3b5d6e7f8a9b0c17724132000004d6e8f0a2b4c6d8e0f1a3b5c7d9e1f2a").hexdigest())'`.

@@ -36,7 +36,7 @@ pub fn sign(app_id: &str, app_key: &str, timestamp: i64, app_secret: &str) -> St
 
 /// What vivo's SDK hashes: `appId + appKey + timestamp + appSecret`
 /// (`com.vivo.push.sdk.common.SignUtils.getSign`, code-index id 9235653682,
-/// kat.md A2); each part trimmed as the doc says ("字符串trim后拼接").
+/// EVIDENCE.md A2); each part trimmed as the doc says ("字符串trim后拼接").
 pub fn sign_input(app_id: &str, app_key: &str, timestamp: i64, app_secret: &str) -> String {
     format!(
         "{}{}{timestamp}{}",
@@ -222,7 +222,7 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
 mod tests {
     use super::*;
 
-    /// Recipe only (the doc's example omits the appSecret, kat.md A2): the
+    /// Recipe only (the doc's example omits the appSecret, EVIDENCE.md A2): the
     /// pre-image is the SDK's `appId + appKey + time + appSecret`, and its MD5
     /// is a constant computed outside this code:
     /// `python3 -c 'import hashlib; print(hashlib.md5(b"1059123451f2e3d4c-5b6a-7988-a1b2-c3d4e5f6071817724132000000a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9").hexdigest())'`.

@@ -171,7 +171,7 @@ mod tests {
 
     /// MI-API pId=1559: "格式是 key=<APP_SECRET> … 字符key必须小写"; the Java SDK
     /// sends `"key=" + this.security` (PushSender, code-index id 9787680116;
-    /// kat.md A4). Nothing is hashed: the known answer is the literal header.
+    /// EVIDENCE.md A4). Nothing is hashed: the known answer is the literal header.
     #[test]
     fn xiaomi_authorization_is_key_equals_app_secret() {
         let c = testing::creds(Vendor::Xiaomi, "5512000000001", "S3cr3t+/==");
