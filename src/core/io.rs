@@ -9,7 +9,8 @@ use super::time::{SimTime, Zone};
 use std::collections::BTreeMap;
 
 /// Everything the server needs to know before the first input.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     /// Semantics profile.
     pub profile: Profile,
@@ -88,7 +89,10 @@ pub enum Input {
 }
 
 /// Server API calls: sending and settings.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum ApiRequest {
     /// Send a message.
     Send(Message),
@@ -171,7 +175,10 @@ pub enum ApiRequest {
 }
 
 /// What a settings read asks for.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum SettingsQuery {
     /// The app level: remind type, window, absolute expiry (NQ-03).
     App,
@@ -201,7 +208,10 @@ impl std::fmt::Display for SettingsQuery {
 pub const GET_MANY_MAX: usize = 20;
 
 /// The answer to [`ApiRequest::GetSettings`].
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsRead {
     /// Whose settings.
     pub user: UserId,

@@ -9,6 +9,7 @@ pub mod badge;
 pub mod content;
 pub mod decide;
 pub mod io;
+pub mod json;
 pub mod model;
 pub mod presence;
 pub mod profile;

@@ -43,7 +43,20 @@ impl fmt::Display for DeviceKey {
 }
 
 /// The platform a device runs on; the per-platform device limit counts by it (MDV-03).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Debug,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Platform {
     /// Android phone or tablet.
     Android,
@@ -99,7 +112,20 @@ impl Platform {
 }
 
 /// A push vendor channel.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Debug,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Vendor {
     /// Google Firebase Cloud Messaging, HTTP v1.
     Fcm,
@@ -156,7 +182,20 @@ pub enum AppState {
 }
 
 /// Remind type (RT-01).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Debug,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum RemindType {
     /// Every offline message.
     All,
@@ -218,7 +257,20 @@ impl fmt::Display for MsgId {
 }
 
 /// The kind of a message (MSG-*).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Debug,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum MsgKind {
     /// Text message.
     Text,
@@ -233,7 +285,20 @@ pub enum MsgKind {
 }
 
 /// Who a message mentions (MSG-06).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Debug,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Mentions {
     /// No mention.
     #[default]
@@ -245,7 +310,10 @@ pub enum Mentions {
 }
 
 /// A message as the server receives it.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
 pub struct Message {
     /// Plan-assigned id.
     pub id: MsgId,
@@ -286,7 +354,10 @@ pub struct Message {
 }
 
 /// A message's choice of push template (CNT-03, `em_push_template`).
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
 pub struct TemplateRef {
     /// Template name.
     pub name: String,

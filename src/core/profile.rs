@@ -10,7 +10,10 @@
 use super::model::Vendor;
 
 /// How a background app with a live connection counts (PRS-03, D-01).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum BackgroundConnected {
     /// Online: no push (easemob, tencent without doBackground).
     Online,
@@ -19,7 +22,10 @@ pub enum BackgroundConnected {
 }
 
 /// Multi-device push policy (MDV-01, D-03).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum MultiPolicy {
     /// Push only if no device of the user is online (A-15, easemob default).
     AllOffline,
@@ -35,7 +41,10 @@ pub enum MultiPolicy {
 }
 
 /// Which devices kick each other when the per-platform limit is reached (MDV-04).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum KickScope {
     /// Only devices of the same platform.
     SamePlatform,
@@ -44,7 +53,10 @@ pub enum KickScope {
 }
 
 /// Meaning of a DND window whose start equals its end (DNDW-03, A-08, D-11).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum WindowEqualMeans {
     /// DND all day (REST/Web).
     AllDay,
@@ -53,7 +65,10 @@ pub enum WindowEqualMeans {
 }
 
 /// Whether a conversation-level window is accepted.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum WindowScope {
     /// Reject a window on a conversation (reference).
     AppOnlyReject,
@@ -62,7 +77,10 @@ pub enum WindowScope {
 }
 
 /// Unit of a DND duration (D-12).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum DurationUnit {
     /// Milliseconds, max 604 800 000 (REST/Web).
     Ms,
@@ -84,7 +102,10 @@ impl DurationUnit {
 }
 
 /// Badge model (D-13).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum BadgeModel {
     /// Pushes sent since the user last came online (BDG-01, BDG-06).
     OfflineCount,
@@ -94,7 +115,10 @@ pub enum BadgeModel {
 }
 
 /// Which zone a user's DND window is read in (`settings.timezone`, A-01, D-20).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum TimezoneSource {
     /// The user's own zone, else the app's (A-01, the reference).
     User,
@@ -104,7 +128,10 @@ pub enum TimezoneSource {
 }
 
 /// A semantics profile: every RULES.md §12 knob the reference implements.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
 pub struct Profile {
     /// Profile name (`easemob`, …).
     pub name: String,

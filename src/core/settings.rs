@@ -142,7 +142,18 @@ impl Level {
 /// What a settings read returns for one level (NQ-03): the remind type, the
 /// window and the **absolute** expiry of the duration, each only when set and,
 /// for the expiry, still in the future (A-04: an expired duration reads as absent).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
 pub struct LevelView {
     /// Remind type, if set at this level.
     pub remind: Option<RemindType>,

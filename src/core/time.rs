@@ -7,7 +7,21 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeZone, Timelike};
 use std::fmt;
 
 /// Calendar (virtual) time: milliseconds since 1970-01-01T00:00:00Z.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Debug,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(transparent)]
 pub struct SimTime(pub i64);
 
 impl SimTime {

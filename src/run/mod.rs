@@ -4,4 +4,5 @@
 pub mod describe;
 pub(crate) mod observe;
 pub mod runner;
+pub mod target;
 pub mod trace;

@@ -8,8 +8,10 @@
 //! next step: healthy heartbeats "went on and nothing else happened" (DESIGN.md,
 //! Time). Network timers live on turmoil time, which a jump does not move.
 
+use super::target::{Stopped, Target};
 use super::trace::{Event, TraceEntry};
 use crate::core::model::Vendor;
+use crate::core::time::SimTime;
 use crate::mock::fleet::MockFleet;
 use crate::scenario::plan::{Action, Plan, Step};
 use crate::sim::dispatch;
@@ -64,8 +66,11 @@ pub fn run(plan: &Plan, config: &RunConfig) -> Run {
             }
         }
     };
-    let mut observer = super::observe::Observer::default();
-    let ticks = drive(plan, config, &shared, world, &fleet, &mut observer);
+    let mut target = WorldTarget::new(plan, config, shared.clone(), world, Some(&fleet));
+    // Stopping early is already in the trace.
+    let _ = super::target::play(plan, &mut target);
+    let ticks = target.ticks;
+    let mut observer = target.observer;
     observer.drain(&fleet);
     // Pushes are what the vendors received, read from their journals.
     let trace = shared.take_trace();
@@ -156,74 +161,155 @@ fn quiet(shared: &Shared, sim: &turmoil::Sim<'_>) -> bool {
         && !in_flight(sim)
 }
 
-fn drive(
-    plan: &Plan,
-    config: &RunConfig,
-    shared: &Shared,
-    mut world: World<'_>,
-    fleet: &MockFleet,
-    observer: &mut super::observe::Observer,
-) -> u64 {
-    let mut next = 0usize;
-    let mut ticks = 0u64;
-    let heartbeat_ms = i64::from(plan.server.profile.heartbeat_timeout_s) * 1000;
-    loop {
-        let now = shared.calendar(world.sim.elapsed());
-        shared.wake_due(now);
-        let step = plan.steps.get(next);
-        if let Some(step) = step {
-            if step.at <= now && shared.pending_orders.get() == 0 {
-                inject(plan, step, shared, &world, fleet, now);
-                next += 1;
-                continue;
-            }
+/// The turmoil world as a [`Target`]: steps go in as orders to its hosts;
+/// `advance` steps the network and jumps the calendar over quiet spans.
+pub struct WorldTarget<'p, 'w> {
+    plan: &'p Plan,
+    config: &'p RunConfig,
+    shared: Rc<Shared>,
+    world: World<'w>,
+    /// The run's own mocks (`None` under `pushsim serve`, whose mocks belong
+    /// to the driver: it reads their journals and arms their faults).
+    fleet: Option<&'p MockFleet>,
+    observer: super::observe::Observer,
+    /// Simulation ticks stepped so far.
+    pub ticks: u64,
+    heartbeat_ms: i64,
+}
+
+impl<'p, 'w> WorldTarget<'p, 'w> {
+    /// A target over a built world.
+    pub fn new(
+        plan: &'p Plan,
+        config: &'p RunConfig,
+        shared: Rc<Shared>,
+        world: World<'w>,
+        fleet: Option<&'p MockFleet>,
+    ) -> WorldTarget<'p, 'w> {
+        WorldTarget {
+            plan,
+            config,
+            shared,
+            world,
+            fleet,
+            observer: super::observe::Observer::default(),
+            ticks: 0,
+            heartbeat_ms: i64::from(plan.server.profile.heartbeat_timeout_s) * 1000,
         }
-        if quiet(shared, &world.sim) {
-            // No vendor request in flight: the moment to let the mocks drop
-            // wiremock's copies of what they answered (bounded memory).
-            observer.drain(fleet);
-            fleet.trim();
-            // Nothing moves until the next step, the next parked wait or a
-            // silent connection's heartbeat deadline: jump the calendar there.
-            let now_net_ms = world.sim.elapsed().as_millis() as i64;
-            let silent = shared.next_silent_deadline(heartbeat_ms, now, now_net_ms);
-            let target = match (step.map(|s| s.at), shared.next_wake()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            match (silent, target) {
-                // A silent connection's heartbeat deadline comes first: jump
-                // there (the span counts as network time for it) and let the
-                // server notice the loss on the next step.
-                (Some((at, device)), t) if t.is_none_or(|t| at <= t) => {
-                    if at > now {
-                        shared.jump(at.ms_since(now));
-                    }
-                    shared.time_out(&device);
-                }
-                (_, None) => return ticks,
-                (_, Some(t)) if t > now => {
-                    shared.jump(t.ms_since(now));
-                    continue;
-                }
-                (_, Some(_)) => {}
-            }
+    }
+
+    /// The calendar now.
+    pub fn now(&self) -> SimTime {
+        self.shared.calendar(self.world.sim.elapsed())
+    }
+
+    /// The next moment something is due with no step given: a parked wait
+    /// or a silent connection's heartbeat deadline.
+    pub fn next_deadline(&self) -> Option<SimTime> {
+        let now = self.now();
+        let now_net_ms = self.world.sim.elapsed().as_millis() as i64;
+        let silent = self
+            .shared
+            .next_silent_deadline(self.heartbeat_ms, now, now_net_ms)
+            .map(|(at, _)| at);
+        match (silent, self.shared.next_wake()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        if ticks >= config.ticks_max {
-            let what = format!("{} ticks without the world going quiet", config.ticks_max);
-            shared.record_at(now, Event::BudgetExhausted { what });
-            return ticks;
+    }
+
+    /// Steps until every order given so far is answered (`pushsim serve`
+    /// answers a step only then).
+    pub fn settle_orders(&mut self) -> Result<(), Stopped> {
+        while self.shared.pending_orders.get() > 0 {
+            let now = self.now();
+            self.shared.wake_due(now);
+            self.tick(now)?;
         }
-        if let Err(e) = world.sim.step() {
-            shared.record_at(
-                now,
-                Event::HarnessError {
-                    what: format!("simulation failed: {e}"),
-                },
+        Ok(())
+    }
+
+    /// One network tick, within the budget.
+    fn tick(&mut self, now: SimTime) -> Result<(), Stopped> {
+        if self.ticks >= self.config.ticks_max {
+            let what = format!(
+                "{} ticks without the world going quiet",
+                self.config.ticks_max
             );
-            return ticks;
+            self.shared.record_at(now, Event::BudgetExhausted { what });
+            return Err(Stopped);
         }
-        ticks += 1;
+        if let Err(e) = self.world.sim.step() {
+            let what = format!("simulation failed: {e}");
+            self.shared.record_at(now, Event::HarnessError { what });
+            return Err(Stopped);
+        }
+        self.ticks += 1;
+        Ok(())
+    }
+
+    /// Runs until the calendar reaches `to` with every order answered, or,
+    /// with no `to`, until nothing more is due.
+    fn run_until(&mut self, to: Option<SimTime>) -> Result<(), Stopped> {
+        loop {
+            let now = self.now();
+            self.shared.wake_due(now);
+            if to.is_some_and(|to| to <= now) && self.shared.pending_orders.get() == 0 {
+                return Ok(());
+            }
+            if quiet(&self.shared, &self.world.sim) {
+                if let Some(fleet) = self.fleet {
+                    // No vendor request in flight: the moment to let the mocks
+                    // drop wiremock's copies of what they answered (bounded memory).
+                    self.observer.drain(fleet);
+                    fleet.trim();
+                }
+                // Nothing moves until the next step, the next parked wait or a
+                // silent connection's heartbeat deadline: jump the calendar there.
+                let now_net_ms = self.world.sim.elapsed().as_millis() as i64;
+                let silent = self
+                    .shared
+                    .next_silent_deadline(self.heartbeat_ms, now, now_net_ms);
+                let target = match (to, self.shared.next_wake()) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                match (silent, target) {
+                    // A silent connection's heartbeat deadline comes first: jump
+                    // there (the span counts as network time for it) and let the
+                    // server notice the loss on the next step.
+                    (Some((at, device)), t) if t.is_none_or(|t| at <= t) => {
+                        if at > now {
+                            self.shared.jump(at.ms_since(now));
+                        }
+                        self.shared.time_out(&device);
+                    }
+                    (_, None) => return Ok(()),
+                    (_, Some(t)) if t > now => {
+                        self.shared.jump(t.ms_since(now));
+                        continue;
+                    }
+                    (_, Some(_)) => {}
+                }
+            }
+            self.tick(now)?;
+        }
+    }
+}
+
+impl Target for WorldTarget<'_, '_> {
+    fn advance(&mut self, to: SimTime) -> Result<(), Stopped> {
+        self.run_until(Some(to))
+    }
+
+    fn apply(&mut self, step: &Step) -> Result<(), Stopped> {
+        let now = self.now();
+        inject(self.plan, step, &self.shared, &self.world, self.fleet, now);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), Stopped> {
+        self.run_until(None)
     }
 }
 
@@ -236,8 +322,8 @@ fn inject(
     step: &Step,
     shared: &Shared,
     world: &World<'_>,
-    fleet: &MockFleet,
-    now: crate::core::time::SimTime,
+    fleet: Option<&MockFleet>,
+    now: SimTime,
 ) {
     // Steps wait for the orders before them; a step held up this long is not
     // the scenario as written, and is said so, never shifted silently.
@@ -311,8 +397,17 @@ fn inject(
                 .send(o)
                 .expect("the im host runs as long as the world");
         }
-        Action::InvalidateToken { vendor, token } => fleet.invalidate_token(*vendor, token),
-        Action::VendorFault { vendor, fault } => fleet.fault(*vendor, fault, now),
+        // Under `pushsim serve` the driver does these at its own mocks.
+        Action::InvalidateToken { vendor, token } => {
+            if let Some(fleet) = fleet {
+                fleet.invalidate_token(*vendor, token)
+            }
+        }
+        Action::VendorFault { vendor, fault } => {
+            if let Some(fleet) = fleet {
+                fleet.fault(*vendor, fault, now)
+            }
+        }
         Action::Wait => {}
     }
 }

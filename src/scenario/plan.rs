@@ -44,7 +44,8 @@ pub struct Plan {
 }
 
 /// A declared device.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DeviceDecl {
     /// `user/name`.
     pub key: DeviceKey,
@@ -76,7 +77,8 @@ pub struct Step {
 
 /// What a step does. Device actions travel over the device's connection;
 /// API actions go to the server API; world actions change the network or mocks.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Device logs in (connects, logs in, syncs; binds its token if `auto_bind`).
     Login(DeviceKey),
@@ -113,16 +115,20 @@ pub enum Action {
     },
     /// Explicit opt-out (TOK-07).
     Unregister(DeviceKey),
-    /// A server API call.
-    Api(crate::core::io::ApiRequest),
-    /// Make the vendor treat a token as invalid from now on.
+    /// Make the vendor treat a token as invalid from now on (the driver
+    /// does this at the mock; never sent to a system under test).
+    #[serde(skip)]
+    #[schemars(skip)]
     InvalidateToken {
         /// Vendor.
         vendor: Vendor,
         /// Token.
         token: String,
     },
-    /// Make a vendor misbehave (rate limit, quota, outage, latency, garbage).
+    /// Make a vendor misbehave (rate limit, quota, outage, latency, garbage);
+    /// done by the driver at the mock, never sent to a system under test.
+    #[serde(skip)]
+    #[schemars(skip)]
     VendorFault {
         /// Vendor.
         vendor: Vendor,
@@ -131,6 +137,9 @@ pub enum Action {
     },
     /// Advance time with nothing else happening.
     Wait,
+    /// A server API call (on the wire as the call itself: `{"send": …}`).
+    #[serde(untagged)]
+    Api(crate::core::io::ApiRequest),
 }
 
 /// A device, a text, a time: which pushes an expectation talks about.

@@ -28,7 +28,10 @@ use std::collections::BTreeMap;
 /// What the pipeline holds for one cert (VND-01): who it is to the vendor.
 ///
 /// One shape for all vendors; each adapter documents which fields it reads.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(
+    Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
 pub struct Credentials {
     /// The vendor these credentials are for.
     pub vendor: Vendor,
