@@ -17,8 +17,10 @@
 
 pub mod bench;
 pub mod cli;
+pub mod conform;
 pub mod core;
 pub mod coverage;
+pub mod driver;
 pub mod mock;
 pub mod outcome;
 pub mod run;

@@ -3,6 +3,7 @@
 //! (verdicts, JUnit), `tools.rs` `check`, `explain`, `coverage`, `mocks serve`.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // the CLI's job is printing
 
+mod conform;
 mod run;
 mod tools;
 
@@ -110,6 +111,68 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Judge another push implementation: replay scenarios through the driver
+    /// protocol and compare what it did with the reference.
+    ///
+    /// The system under test (SUT) serves docs/driver-protocol.md at --sut.
+    /// For each scenario pushsim starts mock vendors, resets the SUT with their
+    /// URLs and credentials, drives each step and the clock, then compares the
+    /// observable facts — vendor requests the mocks received, messages each
+    /// device received, refused calls, settings reads — with the reference's.
+    /// A scenario needing a profile, vendor or step kind the SUT does not list
+    /// in its capabilities is skipped with the reason.
+    ///
+    /// Examples:
+    ///   pushsim serve --listen 127.0.0.1:7070 &            # the reference as a SUT
+    ///   pushsim conform --sut http://127.0.0.1:7070 scenarios/
+    ///   pushsim conform --sut URL scenarios/dnd --expected-failures my-sut.expected --junit conform.xml
+    ///
+    /// Exit code: 0 all judged scenarios passed (or failed as expected), 1 a
+    /// scenario failed or an expected failure passed, 2 the SUT could not be
+    /// reached, a file did not load, or nothing was judged.
+    Conform {
+        /// Base URL of the system under test.
+        #[arg(long, value_name = "URL")]
+        sut: String,
+        /// Scenario files or folders.
+        #[arg(default_value = "scenarios")]
+        paths: Vec<PathBuf>,
+        /// Only scenarios carrying one of these tags (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+        /// Scenarios the SUT is known to fail: `path-or-id reason` per line.
+        #[arg(long, value_name = "FILE")]
+        expected_failures: Option<PathBuf>,
+        /// Also write a JUnit XML report to this file.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Seconds any one driver call may take before the scenario fails.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+        call_timeout: f64,
+        /// Print only failures and the summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Serve the reference pipeline behind the driver protocol (for `conform`).
+    ///
+    /// Prints its base URL and serves until interrupted. Time is the driver's;
+    /// vendor requests go to the mock URLs each `reset` names. With --mutant
+    /// it serves a deliberately broken variant (`--mutant list` lists them):
+    /// conformance against one must fail, which shows the corpus catches it.
+    ///
+    /// Example:
+    ///   pushsim serve --listen 127.0.0.1:7070 --mutant window_in_utc
+    Serve {
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:7070")]
+        listen: String,
+        /// Serve this broken variant instead of the reference.
+        #[arg(long, value_name = "NAME")]
+        mutant: Option<String>,
+        /// Network ticks a scenario may step before it is given up.
+        #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+        max_ticks: u64,
+    },
     /// The mocked vendors, standalone.
     Mocks {
         #[command(subcommand)]
@@ -185,6 +248,28 @@ pub fn main() -> ExitCode {
         Command::Mocks {
             command: MocksCommand::Serve { vendors },
         } => serve_mocks(&vendors),
+        Command::Conform {
+            sut,
+            paths,
+            tags,
+            expected_failures,
+            junit,
+            call_timeout,
+            quiet,
+        } => conform::conform(&conform::ConformOptions {
+            sut,
+            paths,
+            tags,
+            expected: expected_failures,
+            junit,
+            timeout_s: call_timeout,
+            quiet,
+        }),
+        Command::Serve {
+            listen,
+            mutant,
+            max_ticks,
+        } => conform::serve_reference(&listen, mutant.as_deref(), max_ticks),
         Command::Coverage { paths, gaps, quiet } => coverage(&paths, &gaps, quiet),
         Command::Schema => {
             print!("{}", scenario::json_schema());

@@ -116,11 +116,13 @@ pub(super) fn mismatch(m: &Mismatch) -> String {
 }
 
 /// One scenario's result, for the reports.
-struct CaseResult {
-    id: String,
-    file: String,
-    secs: f64,
-    failure: Option<Vec<String>>,
+pub(super) struct CaseResult {
+    pub(super) id: String,
+    pub(super) file: String,
+    pub(super) secs: f64,
+    pub(super) failure: Option<Vec<String>>,
+    /// Skipped, and why (a conformance skip or expected failure).
+    pub(super) skipped: Option<String>,
 }
 
 pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
@@ -153,6 +155,7 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
                     file: f.display().to_string(),
                     secs: 0.0,
                     failure: Some(vec![e]),
+                    skipped: None,
                 });
                 continue;
             }
@@ -169,6 +172,7 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
             file: f.display().to_string(),
             secs: 0.0,
             failure: None,
+            skipped: None,
         };
         let (label, problems) = match verdict {
             Verdict::Pass { new: is_new } => {
@@ -228,7 +232,7 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
     }
     println!("{passed} passed, {failed} failed, {broken} did not load{extras} ({total} files, {secs:.2}s)");
     if let Some(path) = &opts.junit {
-        if let Err(e) = std::fs::write(path, junit_xml(&cases, secs)) {
+        if let Err(e) = std::fs::write(path, junit_xml("scenarios", &cases, secs)) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return ExitCode::from(2);
         }
@@ -254,25 +258,30 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
 
 /// A JUnit XML report: one `<testcase>` per scenario, failures with their
 /// unmet expectations.
-fn junit_xml(cases: &[CaseResult], secs: f64) -> String {
+pub(super) fn junit_xml(suite: &str, cases: &[CaseResult], secs: f64) -> String {
     let failures = cases.iter().filter(|c| c.failure.is_some()).count();
+    let skipped = cases.iter().filter(|c| c.skipped.is_some()).count();
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str(&format!(
         "<testsuites name=\"pushsim\" tests=\"{}\" failures=\"{failures}\" time=\"{secs:.3}\">\n",
         cases.len()
     ));
     x.push_str(&format!(
-        "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{failures}\" time=\"{secs:.3}\">\n",
+        "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{secs:.3}\">\n",
         cases.len()
     ));
     for c in cases {
         x.push_str(&format!(
-            "    <testcase classname=\"scenarios\" name=\"{}\" file=\"{}\" time=\"{:.3}\"",
+            "    <testcase classname=\"{suite}\" name=\"{}\" file=\"{}\" time=\"{:.3}\"",
             xml_escape(&c.id),
             xml_escape(&c.file),
             c.secs
         ));
         match &c.failure {
+            None if c.skipped.is_some() => x.push_str(&format!(
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                xml_escape(c.skipped.as_deref().unwrap_or(""))
+            )),
             None => x.push_str("/>\n"),
             Some(problems) => {
                 let first = problems.first().map(String::as_str).unwrap_or("failed");

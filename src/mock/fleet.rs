@@ -200,6 +200,17 @@ impl MockFleet {
         }
     }
 
+    /// Sets every mock's calendar clock (requests without an `x-pushsim-now`
+    /// header are answered and journaled at it): conformance moves it with
+    /// the system under test's clock.
+    pub fn set_clock(&self, now: SimTime) {
+        for r in self.mocks.values() {
+            if let Ok(mut m) = r.model.lock() {
+                m.clock = Some(now);
+            }
+        }
+    }
+
     /// The vendors running.
     pub fn vendors(&self) -> impl Iterator<Item = Vendor> + '_ {
         self.mocks.keys().copied()

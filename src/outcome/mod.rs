@@ -4,6 +4,7 @@
 //! depends on the seed unless the trace does.
 
 pub mod check;
+pub mod observable;
 pub mod render;
 pub mod settings;
 pub mod summarize;

@@ -2,7 +2,7 @@
 //! simulated world) and the trace it produces.
 
 pub mod describe;
-pub(crate) mod observe;
+pub mod observe;
 pub mod runner;
 pub mod target;
 pub mod trace;

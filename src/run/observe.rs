@@ -7,7 +7,8 @@
 //! Pure: journal entries, the plan and the run's trace in, push events out.
 
 use super::trace::{Event, TraceEntry, TraceVerdict};
-use crate::core::model::{DeviceKey, MsgId, Vendor};
+use crate::core::io::ApiRequest;
+use crate::core::model::{Conversation, DeviceKey, MsgId, Vendor};
 use crate::mock::fleet::MockFleet;
 use crate::mock::journal::Entry;
 use crate::scenario::plan::{Action, Plan};
@@ -17,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What the mocks have journaled so far, collected while the run goes on so
 /// the journals' bounds never lose a request unseen.
 #[derive(Default)]
-pub(crate) struct Observer {
+pub struct Observer {
     /// Per vendor, the last journal `seq` taken.
     taken: BTreeMap<Vendor, u64>,
     entries: Vec<(Vendor, Entry)>,
@@ -27,7 +28,7 @@ pub(crate) struct Observer {
 
 impl Observer {
     /// Takes every entry journaled since the last call.
-    pub(crate) fn drain(&mut self, fleet: &MockFleet) {
+    pub fn drain(&mut self, fleet: &MockFleet) {
         for vendor in fleet.vendors() {
             let since = self.taken.get(&vendor).copied().unwrap_or(0);
             let new = fleet.journal(vendor, since);
@@ -40,7 +41,7 @@ impl Observer {
     }
 
     /// The push events the journals show, to merge into `trace`.
-    pub(crate) fn events(&self, plan: &Plan, trace: &[TraceEntry]) -> Vec<TraceEntry> {
+    pub fn events(&self, plan: &Plan, trace: &[TraceEntry]) -> Vec<TraceEntry> {
         let owners = Owners::new(plan, trace);
         let mut out = Vec::new();
         if self.lost > 0 {
@@ -98,6 +99,9 @@ impl Observer {
 struct Owners {
     by_token: BTreeMap<String, Vec<DeviceKey>>,
     decided: BTreeSet<(MsgId, DeviceKey)>,
+    /// Per message, the users it can reach (its peer, its group's members);
+    /// absent for chat rooms (anyone).
+    audience: BTreeMap<MsgId, BTreeSet<String>>,
 }
 
 impl Owners {
@@ -128,16 +132,57 @@ impl Owners {
                 _ => None,
             })
             .collect();
-        Owners { by_token, decided }
+        let mut groups: BTreeMap<String, BTreeSet<String>> = plan
+            .server
+            .groups
+            .iter()
+            .map(|(g, members)| (g.clone(), members.iter().cloned().collect()))
+            .collect();
+        let mut audience = BTreeMap::new();
+        for s in &plan.steps {
+            match &s.action {
+                Action::Api(ApiRequest::CreateGroup { group, members }) => {
+                    groups
+                        .entry(group.clone())
+                        .or_default()
+                        .extend(members.iter().cloned());
+                }
+                Action::Api(ApiRequest::Send(m)) => {
+                    let users = match &m.to {
+                        Conversation::User(u) => Some(BTreeSet::from([u.clone()])),
+                        Conversation::Group(g) => groups.get(g).cloned(),
+                        Conversation::ChatRoom(_) => None,
+                    };
+                    if let Some(users) = users {
+                        audience.insert(m.id, users);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Owners {
+            by_token,
+            decided,
+            audience,
+        }
     }
 
     fn device(&self, token: &str, msg: MsgId) -> DeviceKey {
         let Some(candidates) = self.by_token.get(token) else {
             return DeviceKey::new("unknown", token);
         };
+        // A token several devices held: the one the message was decided for
+        // (the reference says), else one whose user the message can reach
+        // (any implementation), else the first declared.
+        let reachable = |d: &&DeviceKey| {
+            self.audience
+                .get(&msg)
+                .is_none_or(|users| users.contains(&d.user))
+        };
         candidates
             .iter()
             .find(|d| self.decided.contains(&(msg, (*d).clone())))
+            .or_else(|| candidates.iter().find(reachable))
             .unwrap_or(&candidates[0])
             .clone()
     }
@@ -147,7 +192,7 @@ impl Owners {
 /// trace event at or before its time (the push follows the decision and the
 /// token exchange that led to it, and precedes the reactions to its answer,
 /// which the pipeline records once the answer is back).
-pub(crate) fn merge(trace: Vec<TraceEntry>, mut observed: Vec<TraceEntry>) -> Vec<TraceEntry> {
+pub fn merge(trace: Vec<TraceEntry>, mut observed: Vec<TraceEntry>) -> Vec<TraceEntry> {
     observed.sort_by_key(|e| e.at); // stable: journal order within a time
     let mut out = Vec::with_capacity(trace.len() + observed.len());
     let mut pending = observed.into_iter().peekable();

@@ -132,7 +132,10 @@ fn setup<'a>(plan: &Plan, seed: u64) -> Result<(MockFleet, Rc<Shared>, World<'a>
         seed,
         shared.clone(),
         base_urls,
-        dispatch::Config { credentials },
+        dispatch::Config {
+            credentials,
+            rate_wait_override_ms: None,
+        },
     );
     Ok((fleet, shared, world))
 }
@@ -227,6 +230,20 @@ impl<'p, 'w> WorldTarget<'p, 'w> {
             self.tick(now)?;
         }
         Ok(())
+    }
+
+    /// Steps, without moving the calendar past network time, until the world
+    /// is quiet: what was set going has finished (`pushsim serve` answers an
+    /// `advance` to the present this way).
+    pub fn settle(&mut self) -> Result<(), Stopped> {
+        loop {
+            let now = self.now();
+            self.shared.wake_due(now);
+            if quiet(&self.shared, &self.world.sim) {
+                return Ok(());
+            }
+            self.tick(now)?;
+        }
     }
 
     /// One network tick, within the budget.

@@ -30,6 +30,9 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 pub struct Config {
     /// Cert name → credentials the pipeline holds for it.
     pub credentials: BTreeMap<String, Credentials>,
+    /// Wait this long on a rate limit whatever the vendor's Retry-After says:
+    /// the `retry_after_ignored` mutant of `pushsim serve`; `None` otherwise.
+    pub rate_wait_override_ms: Option<i64>,
 }
 
 /// The enqueue side, held by the `im` host.
@@ -430,7 +433,10 @@ async fn deliver(
                 per_device,
             } if rate_waits < policy::MAX_RATE_LIMIT_WAITS => {
                 rate_waits += 1;
-                let wait = match rate_wait(retry_after_ms) {
+                let wait = match config
+                    .rate_wait_override_ms
+                    .map_or_else(|| rate_wait(retry_after_ms), Ok)
+                {
                     Ok(wait) => wait,
                     Err(why) => return give_up(im, job, format!("{why}: {reason}")),
                 };

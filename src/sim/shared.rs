@@ -252,6 +252,16 @@ impl Shared {
         n
     }
 
+    /// How many events the trace holds so far.
+    pub fn trace_len(&self) -> usize {
+        self.trace.borrow().len()
+    }
+
+    /// A copy of the events recorded from index `from` on, in recording order.
+    pub fn trace_from(&self, from: usize) -> Vec<TraceEntry> {
+        self.trace.borrow().get(from..).unwrap_or_default().to_vec()
+    }
+
     /// Takes the trace, sorted by time (stable: same-time events keep their order).
     pub fn take_trace(&self) -> Vec<TraceEntry> {
         let mut t = std::mem::take(&mut *self.trace.borrow_mut());

@@ -1,0 +1,166 @@
+//! Conformance: judging another implementation against the corpus. For each
+//! scenario the reference runs in-process and the system under test (SUT)
+//! runs behind the driver protocol against mocks of its own; the two
+//! outcomes' observable facts ([`crate::outcome::observable`]) must agree.
+//! `expected.rs` reads an expected-failures file; `report.rs` writes what a
+//! failure shows (the differing facts and a message × device table).
+
+pub mod expected;
+pub mod report;
+
+use crate::core::model::Vendor;
+use crate::driver::client::{self, HttpTarget};
+use crate::driver::protocol::{step_kind, Capabilities, PROTOCOL};
+use crate::mock::fleet::{MockFleet, ShellKind};
+use crate::outcome::observable::{differences, facts};
+use crate::outcome::{summarize, Outcome};
+use crate::run::runner::{self, RunConfig};
+use crate::run::target::play;
+use crate::scenario::plan::Plan;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// A SUT, as `conform` reaches it.
+#[derive(Clone, Debug)]
+pub struct Sut {
+    /// Base URL (`http://127.0.0.1:8080`).
+    pub url: String,
+    /// The longest any one call may take.
+    pub timeout: Duration,
+    /// What it said it implements.
+    pub caps: Capabilities,
+}
+
+impl Sut {
+    /// Asks `url` for its capabilities; refuses another protocol.
+    pub fn connect(url: &str, timeout: Duration) -> Result<Sut, String> {
+        let url = url.trim_end_matches('/').to_string();
+        let agent = client::agent(timeout);
+        let caps: Capabilities =
+            client::call(&agent, timeout, &url, "GET /capabilities", None::<&()>)?;
+        if caps.protocol != PROTOCOL {
+            return Err(format!(
+                "{url} speaks {:?}; this pushsim drives {PROTOCOL}",
+                caps.protocol
+            ));
+        }
+        Ok(Sut { url, timeout, caps })
+    }
+}
+
+/// The verdict on one scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Judgement {
+    /// The SUT showed what the reference showed.
+    Pass,
+    /// It did not: the report says how.
+    Fail(String),
+    /// The scenario needs what the SUT does not implement.
+    Skip(String),
+    /// The reference itself could not run the scenario (a pushsim problem).
+    Harness(String),
+}
+
+/// One scenario judged.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// Verdict.
+    pub judgement: Judgement,
+    /// Driver calls made to the SUT.
+    pub calls: u64,
+}
+
+/// Why `plan` cannot be run on a SUT with `caps`, if it cannot.
+pub fn missing(plan: &Plan, caps: &Capabilities) -> Option<String> {
+    let mut needs = Vec::new();
+    let profile = &plan.server.profile.name;
+    if !caps.profiles.iter().any(|p| p == profile) {
+        needs.push(format!("profile {profile}"));
+    }
+    let vendors: BTreeSet<Vendor> = plan.server.certs.values().copied().collect();
+    let absent: Vec<&str> = vendors
+        .iter()
+        .filter(|v| !caps.vendors.contains(v))
+        .map(|v| v.name())
+        .collect();
+    if !absent.is_empty() {
+        needs.push(format!("vendor {}", absent.join(", ")));
+    }
+    let kinds: BTreeSet<String> = plan
+        .steps
+        .iter()
+        .filter_map(|s| step_kind(&s.action))
+        .filter(|k| !caps.steps.contains(k))
+        .collect();
+    if !kinds.is_empty() {
+        let kinds: Vec<String> = kinds.into_iter().collect();
+        needs.push(format!("step {}", kinds.join(", ")));
+    }
+    (!needs.is_empty()).then(|| format!("needs {}", needs.join("; ")))
+}
+
+/// The reference's outcome of `plan`, or why it has none.
+pub fn reference(plan: &Plan) -> Result<Outcome, String> {
+    let run = runner::run(plan, &RunConfig::standard());
+    let outcome = summarize(plan, run.trace);
+    match outcome.problems.first() {
+        Some(p) => Err(format!("the reference could not run it: {p}")),
+        None => Ok(outcome),
+    }
+}
+
+/// The SUT's outcome of `plan`, played against mocks of its own, and the
+/// number of calls it took.
+pub fn observe(plan: &Plan, sut: &Sut) -> Result<(Outcome, u64), String> {
+    let vendors: Vec<Vendor> = plan
+        .server
+        .certs
+        .values()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // The bounded shell: a SUT sends when it likes, and nothing is kept per request.
+    let fleet = MockFleet::start_with(
+        &vendors,
+        std::sync::Arc::new(|| crate::core::time::SimTime(0)),
+        ShellKind::Bounded,
+    )
+    .map_err(|e| format!("cannot start the mock vendors: {e}"))?;
+    let mut target = HttpTarget::reset(&sut.url, sut.timeout, plan, &fleet);
+    let _ = play(plan, &mut target); // a stop is in the trace
+    let calls = target.calls;
+    let outcome = summarize(plan, target.into_trace());
+    Ok((outcome, calls))
+}
+
+/// Judges `plan` on `sut`.
+pub fn judge(plan: &Plan, sut: &Sut) -> Case {
+    let case = |judgement| Case {
+        judgement,
+        calls: 0,
+    };
+    if let Some(why) = missing(plan, &sut.caps) {
+        return case(Judgement::Skip(why));
+    }
+    let expected = match reference(plan) {
+        Ok(o) => o,
+        Err(e) => return case(Judgement::Harness(e)),
+    };
+    let (actual, calls) = match observe(plan, sut) {
+        Ok(pair) => pair,
+        Err(e) => return case(Judgement::Harness(e)),
+    };
+    let judgement = if !actual.problems.is_empty() {
+        Judgement::Fail(actual.problems.join("\n"))
+    } else {
+        let (want, got) = (facts(plan, &expected), facts(plan, &actual));
+        let (missing, extra) = differences(&want, &got);
+        if missing.is_empty() && extra.is_empty() {
+            Judgement::Pass
+        } else {
+            Judgement::Fail(report::difference(plan, &expected, &missing, &extra))
+        }
+    };
+    Case { judgement, calls }
+}
