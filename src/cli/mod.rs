@@ -178,11 +178,18 @@ enum Command {
         #[command(subcommand)]
         command: MocksCommand,
     },
-    /// Print the JSON Schema of the scenario format (for editors).
+    /// Print the JSON Schema of the scenario format (for editors), or of the
+    /// driver protocol's messages.
     ///
-    /// The checked-in copy is scenarios/scenario.schema.json; regenerate it with
+    /// The checked-in copies are scenarios/scenario.schema.json and
+    /// docs/driver-protocol.schema.json; regenerate them with
     ///   cargo run --release -- schema > scenarios/scenario.schema.json
-    Schema,
+    ///   cargo run --release -- schema --driver-protocol > docs/driver-protocol.schema.json
+    Schema {
+        /// The driver protocol's messages instead of the scenario format.
+        #[arg(long)]
+        driver_protocol: bool,
+    },
     /// Measure: corpus, a 7-virtual-day scenario, the decision core, the vendor
     /// bridge, and a 10,000-device scale run (release build; figures, not tests).
     Bench {
@@ -271,8 +278,12 @@ pub fn main() -> ExitCode {
             max_ticks,
         } => conform::serve_reference(&listen, mutant.as_deref(), max_ticks),
         Command::Coverage { paths, gaps, quiet } => coverage(&paths, &gaps, quiet),
-        Command::Schema => {
-            print!("{}", scenario::json_schema());
+        Command::Schema { driver_protocol } => {
+            if driver_protocol {
+                print!("{}", crate::driver::protocol::json_schema());
+            } else {
+                print!("{}", scenario::json_schema());
+            }
             ExitCode::SUCCESS
         }
         Command::Bench { corpus, only } => crate::bench::main(&corpus, &only),

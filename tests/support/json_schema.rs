@@ -70,14 +70,26 @@ fn check(root: &Value, schema: &Value, doc: &Value, at: &str, errors: &mut Vec<S
             "items" => {
                 if let Value::Array(items) = doc {
                     for (i, item) in items.iter().enumerate() {
-                        check(root, v, item, &format!("{at}[{i}]"), errors);
+                        // Draft-07 tuples: an array of schemas, one per position.
+                        let schema = match v {
+                            Value::Array(per_position) => match per_position.get(i) {
+                                Some(s) => s,
+                                None => continue, // `maxItems` judges extra items
+                            },
+                            single => single,
+                        };
+                        check(root, schema, item, &format!("{at}[{i}]"), errors);
                     }
                 }
             }
-            "minItems" => {
+            "minItems" | "maxItems" => {
                 if let (Value::Array(items), Some(n)) = (doc, v.as_u64()) {
-                    if (items.len() as u64) < n {
+                    let len = items.len() as u64;
+                    if key == "minItems" && len < n {
                         errors.push(format!("{at}: needs at least {n} items"));
+                    }
+                    if key == "maxItems" && len > n {
+                        errors.push(format!("{at}: allows at most {n} items"));
                     }
                 }
             }

@@ -1,0 +1,294 @@
+//! Conformance proves itself: the reference behind the driver protocol
+//! (`pushsim serve`) passes the whole corpus; every mutant fails some
+//! scenario (the kill rate is printed, a survivor fails the test); a SUT that
+//! hangs fails its scenario with the reason and the run goes on; every
+//! message on the wire validates against the checked-in protocol schema.
+
+use pushsim::conform::{self, Judgement, Sut};
+use pushsim::driver::{mutant, serve};
+use pushsim::scenario::plan::Plan;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Duration;
+
+#[path = "support/json_schema.rs"]
+mod json_schema;
+
+fn corpus() -> Vec<Plan> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = pushsim::cli::collect(&[dir]).expect("scenarios/ is readable");
+    files
+        .iter()
+        .map(|f| pushsim::scenario::load_file(f).unwrap_or_else(|d| panic!("{}", d[0])))
+        .collect()
+}
+
+fn serving(mutant: Option<&'static mutant::Mutant>) -> (serve::Serving, Sut) {
+    let s = serve::start(serve::ServeOptions {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        mutant,
+        ticks_max: 2_000_000,
+    })
+    .expect("serve starts");
+    let sut = Sut::connect(&s.url(), Duration::from_secs(30)).expect("serve answers");
+    (s, sut)
+}
+
+/// (scenario id, report) of each scenario `sut` does not pass.
+fn failures(plans: &[Plan], sut: &Sut) -> Vec<(String, String)> {
+    plans
+        .iter()
+        .filter_map(|p| match conform::judge(p, sut).judgement {
+            Judgement::Pass => None,
+            Judgement::Fail(r) | Judgement::Skip(r) | Judgement::Harness(r) => {
+                Some((p.id.clone(), r))
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_reference_behind_the_protocol_passes_the_whole_corpus() {
+    let plans = corpus();
+    let (_serving, sut) = serving(None);
+    let failed = failures(&plans, &sut);
+    assert!(
+        failed.is_empty(),
+        "pushsim serve failed {} of {} scenarios:\n{}",
+        failed.len(),
+        plans.len(),
+        failed
+            .iter()
+            .map(|(id, r)| format!("{id}:\n{r}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn every_mutant_fails_some_scenario() {
+    let plans = corpus();
+    let mut survivors = Vec::new();
+    for m in mutant::MUTANTS {
+        let (_serving, sut) = serving(Some(m));
+        let failed = failures(&plans, &sut);
+        println!(
+            "mutant {:28} killed by {:3} scenarios{}",
+            m.name,
+            failed.len(),
+            failed
+                .first()
+                .map_or(String::new(), |(id, _)| format!(", first {id}"))
+        );
+        if failed.is_empty() {
+            survivors.push(m.name);
+        }
+    }
+    let killed = mutant::MUTANTS.len() - survivors.len();
+    println!("kill rate: {killed}/{} mutants", mutant::MUTANTS.len());
+    assert!(mutant::MUTANTS.len() >= 10, "at least ten mutants");
+    assert!(
+        survivors.is_empty(),
+        "mutants no scenario catches: {survivors:?}"
+    );
+}
+
+/// A SUT that answers `/capabilities` and then never answers again.
+fn hanging_sut() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]);
+                if head.starts_with("GET /capabilities") {
+                    let body = r#"{"protocol":"pushsim-driver/1","name":"hangs","profiles":["easemob"],"steps":["login","kill","send","set_dnd","logout"],"vendors":["fcm"]}"#;
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                } else {
+                    std::thread::sleep(Duration::from_secs(30));
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn a_hanging_sut_fails_each_scenario_with_the_reason_and_the_run_goes_on() {
+    let url = hanging_sut();
+    let sut = Sut::connect(&url, Duration::from_millis(300)).expect("capabilities answer");
+    let plans: Vec<Plan> = corpus()
+        .into_iter()
+        .filter(|p| conform::missing(p, &sut.caps).is_none())
+        .take(2)
+        .collect();
+    assert_eq!(
+        plans.len(),
+        2,
+        "two scenarios the hanging SUT claims to run"
+    );
+    for p in &plans {
+        match conform::judge(p, &sut).judgement {
+            Judgement::Fail(report) => assert!(
+                report.contains("did not answer POST /reset within 0.3 s"),
+                "{}: {report}",
+                p.id
+            ),
+            other => panic!("{}: {other:?}", p.id),
+        }
+    }
+}
+
+#[test]
+fn a_scenario_needing_what_the_sut_lacks_is_skipped_with_the_reason() {
+    let caps = pushsim::driver::protocol::Capabilities {
+        protocol: "pushsim-driver/1".into(),
+        name: "small".into(),
+        profiles: vec!["easemob".into()],
+        steps: vec!["login".into(), "send".into()],
+        vendors: vec![pushsim::core::model::Vendor::Fcm],
+    };
+    let plans = corpus();
+    let dnd = plans
+        .iter()
+        .find(|p| p.id == "dnd__window_and_duration_union")
+        .expect("the scenario exists");
+    assert_eq!(
+        conform::missing(dnd, &caps).as_deref(),
+        Some("needs step kill, set_dnd")
+    );
+    let tencent = plans
+        .iter()
+        .find(|p| p.server.profile.name == "tencent")
+        .expect("a tencent scenario");
+    assert!(conform::missing(tencent, &caps)
+        .unwrap()
+        .starts_with("needs profile tencent"));
+}
+
+fn protocol_schema() -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/driver-protocol.schema.json");
+    let text = std::fs::read_to_string(&path).expect("docs/driver-protocol.schema.json exists");
+    serde_json::from_str(&text).expect("the schema is JSON")
+}
+
+/// `value` checked against the schema's message `name`.
+fn schema_errors(schema: &serde_json::Value, name: &str, value: &serde_json::Value) -> Vec<String> {
+    let mut root = schema.clone();
+    let obj = root.as_object_mut().unwrap();
+    obj.remove("messages");
+    obj.insert("$ref".into(), format!("#/definitions/{name}").into());
+    json_schema::validate(&root, value)
+}
+
+#[test]
+fn the_checked_in_protocol_schema_is_current() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/driver-protocol.schema.json"),
+    )
+    .unwrap_or_default();
+    assert!(
+        text == pushsim::driver::protocol::json_schema(),
+        "docs/driver-protocol.schema.json is out of date with src/driver/protocol.rs; regenerate it with\n  \
+         cargo run --release -- schema --driver-protocol > docs/driver-protocol.schema.json"
+    );
+}
+
+#[test]
+fn every_message_of_the_corpus_validates_against_the_protocol_schema() {
+    use pushsim::driver::protocol::*;
+    let schema = protocol_schema();
+    let fleet = pushsim::mock::fleet::MockFleet::start(&pushsim::core::model::Vendor::ALL)
+        .expect("mocks start");
+    let mut checked = 0;
+    let mut errors = Vec::new();
+    let mut check = |name: &str, v: serde_json::Value, what: &str| {
+        checked += 1;
+        for e in schema_errors(&schema, name, &v) {
+            errors.push(format!("{what}: {name} {e}"));
+        }
+    };
+    for plan in corpus() {
+        let setup = pushsim::driver::client::setup_of(&plan, &fleet);
+        check("Setup", serde_json::to_value(&setup).unwrap(), &plan.id);
+        for s in &plan.steps {
+            if step_kind(&s.action).is_none() {
+                continue;
+            }
+            let call = StepCall {
+                at: s.at,
+                seq: s.seq,
+                line: s.line,
+                action: s.action.clone(),
+            };
+            check("StepCall", serde_json::to_value(&call).unwrap(), &plan.id);
+        }
+    }
+    // And what serve answers, driven by hand through one scenario.
+    let (_serving, sut) = serving(None);
+    check(
+        "Capabilities",
+        serde_json::to_value(&sut.caps).unwrap(),
+        "serve",
+    );
+    let plans = corpus();
+    let plan = plans
+        .iter()
+        .find(|p| p.id == "settings_api__batch_read_omits_inherited_and_expired")
+        .expect("the scenario exists");
+    let agent = pushsim::driver::client::agent(Duration::from_secs(30));
+    let ask = |route: &str, body: Option<serde_json::Value>| -> serde_json::Value {
+        pushsim::driver::client::call(
+            &agent,
+            Duration::from_secs(30),
+            &sut.url,
+            route,
+            body.as_ref(),
+        )
+        .unwrap_or_else(|e| panic!("{route}: {e}"))
+    };
+    let setup = pushsim::driver::client::setup_of(plan, &fleet);
+    check(
+        "ClockReply",
+        ask("POST /reset", Some(serde_json::to_value(&setup).unwrap())),
+        "reset",
+    );
+    for s in &plan.steps {
+        let advance = Advance { to: s.at };
+        check(
+            "ClockReply",
+            ask(
+                "POST /advance",
+                Some(serde_json::to_value(advance).unwrap()),
+            ),
+            "advance",
+        );
+        if step_kind(&s.action).is_some() {
+            let call = StepCall {
+                at: s.at,
+                seq: s.seq,
+                line: s.line,
+                action: s.action.clone(),
+            };
+            check(
+                "StepReply",
+                ask("POST /step", Some(serde_json::to_value(&call).unwrap())),
+                "step",
+            );
+        }
+    }
+    check(
+        "Observations",
+        ask("GET /observations", None),
+        "observations",
+    );
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert!(checked > 500, "only {checked} messages checked");
+}
