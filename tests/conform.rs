@@ -292,3 +292,62 @@ fn every_message_of_the_corpus_validates_against_the_protocol_schema() {
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     assert!(checked > 500, "only {checked} messages checked");
 }
+
+/// Kills the child process when dropped (a failed assertion must not leave
+/// the example SUT running).
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_python_example_sut_passes_or_is_expected_to_fail_each_scenario() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = root.join("docs/examples/python");
+    let child = std::process::Command::new("python3")
+        .arg(example.join("sut.py"))
+        .args(["--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs (.ci/run installs it)");
+    let mut child = Child(child);
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.0.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let url = line.trim().to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "the SUT printed {line:?}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pushsim"))
+        .current_dir(root)
+        .args(["conform", "--sut", &url, "scenarios/", "--quiet"])
+        .arg("--expected-failures")
+        .arg(example.join("expected-failures.txt"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "conform failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = stdout.lines().last().unwrap_or_default();
+    let passed: usize = summary
+        .split(" passed")
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(passed >= 15, "the example passes too little: {summary}");
+    assert!(
+        summary.contains(" 0 failed") && summary.contains(" 0 unexpected passes"),
+        "{summary}"
+    );
+}

@@ -22,7 +22,20 @@ fn cell(plan: &Plan, f: &Fact) -> String {
         }
         None => format!("{} {clock}", f.text),
     };
-    what
+    shorten(&what, CELL_MAX)
+}
+
+/// The longest table cell, in characters; the lines above the table hold
+/// every fact whole.
+const CELL_MAX: usize = 60;
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
 }
 
 fn rule_of(expected: &Outcome, about: &About) -> String {
