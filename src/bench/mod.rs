@@ -21,7 +21,9 @@ use std::time::Instant;
 mod mocks;
 
 /// The figures `--only` can pick.
-pub const FIGURES: &[&str] = &["core", "corpus", "week", "bridge", "scale", "mocks"];
+pub const FIGURES: &[&str] = &[
+    "core", "corpus", "week", "bridge", "scale", "mocks", "conform",
+];
 
 /// Runs all three measurements and prints them.
 pub fn main(corpus: &Path, only: &[String]) -> ExitCode {
@@ -54,6 +56,9 @@ pub fn main(corpus: &Path, only: &[String]) -> ExitCode {
     if want("mocks") {
         mocks::line();
     }
+    if want("conform") {
+        conform_line(corpus);
+    }
     ExitCode::SUCCESS
 }
 
@@ -79,6 +84,51 @@ fn corpus_line(corpus: &Path) {
             );
         }
         Err(e) => println!("corpus: skipped ({e})"),
+    }
+}
+
+/// Conformance against `pushsim serve` over the corpus, next to the
+/// in-process run of the same corpus measured in the same bench run.
+fn conform_line(corpus: &Path) {
+    let figure = || -> Result<(usize, f64, f64, u64), String> {
+        let files = crate::cli::collect(&[corpus.to_path_buf()])?;
+        let plans: Vec<_> = files
+            .iter()
+            .filter_map(|f| crate::scenario::load_file(f).ok())
+            .collect();
+        let t = Instant::now();
+        for p in &plans {
+            std::hint::black_box(runner::run(p, &RunConfig::standard()));
+        }
+        let in_process = t.elapsed().as_secs_f64();
+        let serving = crate::driver::serve::start(crate::driver::serve::ServeOptions {
+            addr: "127.0.0.1:0".parse().expect("an address"),
+            mutant: None,
+            ticks_max: 2_000_000,
+        })
+        .map_err(|e| format!("serve: {e}"))?;
+        let sut = crate::conform::Sut::connect(&serving.url(), std::time::Duration::from_secs(30))?;
+        let t = Instant::now();
+        let mut calls = 0;
+        for p in &plans {
+            // Judging runs the reference too: time the SUT's side alone.
+            calls += crate::conform::observe(p, &sut)?.1;
+        }
+        Ok((plans.len(), in_process, t.elapsed().as_secs_f64(), calls))
+    };
+    match figure() {
+        Ok((n, in_process, conform, calls)) => {
+            println!(
+                "conform vs serve: {n} scenarios in {conform:.3} s = {:.1} scenarios/s, {calls} driver calls = {:.0} calls/s",
+                n as f64 / conform,
+                calls as f64 / conform
+            );
+            println!(
+                "conform vs the in-process run of the same corpus ({in_process:.3} s, this run): {:.2} of its rate (goal ≥ 0.25)",
+                in_process / conform
+            );
+        }
+        Err(e) => println!("conform: skipped ({e})"),
     }
 }
 
