@@ -103,10 +103,21 @@ pub fn facts(plan: &Plan, o: &Outcome) -> Vec<Fact> {
                 continue;
             }
             Event::Rejected { seq, .. } => (About::Step(*seq), "rejected".to_string()),
-            Event::Settings { seq, read } => (
-                About::Step(*seq),
-                super::settings::read_text(*seq, read, &plan.display_zone),
-            ),
+            Event::Settings { read, seq } => {
+                // Expiries to the second too: they count from when the
+                // server took the call, a few network milliseconds apart.
+                let mut levels = read.levels.clone();
+                for (_, level) in &mut levels {
+                    level.expiry = level.expiry.map(second);
+                }
+                let text = format!(
+                    "settings of {} {}: {}",
+                    read.user,
+                    super::settings::query_text(&read.query),
+                    super::settings::levels_text(&read.query, &levels, &plan.display_zone)
+                );
+                (About::Step(*seq), text)
+            }
             _ => continue,
         };
         out.push(Fact {

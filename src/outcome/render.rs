@@ -182,6 +182,15 @@ pub fn render(plan: &Plan, o: &Outcome) -> String {
             q(&p.result)
         );
     }
+    // What any implementation shows (conformance compares these lines).
+    let _ = writeln!(s, "observable:");
+    let facts = super::observable::facts(plan, o);
+    if facts.is_empty() {
+        let _ = writeln!(s, "  []");
+    }
+    for f in &facts {
+        let _ = writeln!(s, "  - {}", q(&super::observable::fact_line(plan, f)));
+    }
     if !o.problems.is_empty() {
         let _ = writeln!(s, "problems:");
         for p in &o.problems {
