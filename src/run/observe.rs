@@ -84,7 +84,7 @@ impl Observer {
                     token: decoded.token,
                     notification: decoded.notification,
                     status: entry.response.status,
-                    result: crate::sim::dispatch::describe(&result),
+                    result: crate::vendor::policy::describe(&result),
                 },
             });
         }

@@ -18,6 +18,7 @@ use crate::core::io::{Input, PushFeedback, PushJob};
 use crate::core::model::Vendor;
 use crate::core::time::SimTime;
 use crate::run::trace::Event;
+use crate::vendor::policy::{self, Progress, Reaction};
 use crate::vendor::{self, AccessToken, Credentials, HttpRequest, HttpResponse, VendorResult};
 use rand::Rng;
 use std::cell::Cell;
@@ -187,14 +188,6 @@ struct Attempt {
     progress: Progress,
 }
 
-/// What a job's attempts so far have used up of the policy.
-#[derive(Clone, Copy, Default)]
-struct Progress {
-    refreshed: bool,
-    failures: u32,
-    rate_waits: u32,
-}
-
 /// How one go at a job ended.
 enum Step {
     /// The job is over; tell the core.
@@ -304,7 +297,7 @@ async fn token_for(
     };
     let text = match &result {
         Ok(_) => "ok".to_string(),
-        Err(r) => describe(r),
+        Err(r) => policy::describe(r),
     };
     record(
         &im.shared,
@@ -317,25 +310,6 @@ async fn token_for(
     let token = result?;
     *cached = Some(token.clone());
     Ok(Some(token))
-}
-
-/// The dispatcher's reaction policy (issue 3; VENDORS.md §9.1).
-mod policy {
-    /// A request with no answer after this long (virtual) counts as failed.
-    pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
-    /// 5xx, timeouts and transport failures: at most this many attempts.
-    pub const MAX_ATTEMPTS: u32 = 5;
-    /// Backoff before retry n (1-based): `BASE · 2^(n-1)` plus a seeded jitter
-    /// in `[0, 50%)`, so retries of many pipelines do not synchronise.
-    pub const BACKOFF_BASE_MS: i64 = 1_000;
-    /// A 429 without Retry-After waits this long (FCM: back off ≥ 1 min).
-    pub const DEFAULT_RETRY_AFTER_MS: u64 = 60_000;
-    /// At most this many rate-limit waits per push, then give up.
-    pub const MAX_RATE_LIMIT_WAITS: u32 = 3;
-    /// A Retry-After longer than this (one day) is not waited for: the push
-    /// is given up at once, with the vendor's wait in the reason. A message
-    /// a day late is no longer a notification.
-    pub const MAX_RETRY_AFTER_MS: i64 = 86_400_000;
 }
 
 /// Why an exchange produced no vendor answer.
@@ -361,9 +335,10 @@ impl NoAnswer {
     }
 }
 
-/// One job to the end: auth, send, and the reactions — refresh once on expired
-/// auth, wait Retry-After on 429, back off on 5xx/timeouts, stop for the day on
-/// an exhausted quota, give up with a reason on anything else.
+/// One job to the end: auth, send, and the reaction the vendor policy
+/// (`vendor::policy`, sans-IO) picks — refresh, wait, back off, stop for the
+/// day, give up — carried out here: the waits on the calendar ledger, the
+/// records in the trace.
 async fn deliver(
     im: &Im,
     config: &Config,
@@ -383,115 +358,73 @@ async fn deliver(
         );
         return Step::Done(PushFeedback::Failed { reason });
     };
-    if let Some(until) = &state.quota_until {
-        if host_now(&im.shared) < *until {
-            let reason = format!(
-                "daily quota of cert {} exhausted until {}",
-                job.cert,
-                crate::mock::fault::vendor_zone(job.vendor).format(*until)
-            );
-            return give_up(im, job, reason);
-        }
+    if let Some(reason) = policy::quota_closed(
+        state.quota_until,
+        host_now(&im.shared),
+        job.vendor,
+        &job.cert,
+    ) {
+        return give_up(im, job, reason);
     }
-    let Progress {
-        mut refreshed,
-        mut failures,
-        mut rate_waits,
-    } = *progress;
     loop {
-        let result = match token_for(im, bridge, &mut state.token, job.vendor, creds).await {
-            Err(VendorResult::AuthConfig { reason }) => {
-                return give_up(im, job, format!("auth failed: {reason}"))
-            }
-            Err(VendorResult::Garbage { reason }) => {
-                return give_up(im, job, format!("auth failed: garbage response: {reason}"))
-            }
-            Err(other) => other,
+        let reaction = match token_for(im, bridge, &mut state.token, job.vendor, creds).await {
+            Err(no_token) => policy::react_auth(
+                no_token,
+                progress,
+                host_now(&im.shared),
+                job.vendor,
+                &job.cert,
+                config.rate_wait_override_ms,
+            ),
             Ok(token) => {
                 let now = host_now(&im.shared);
                 let req = vendor::encode(job, creds, token.as_ref(), now);
                 // What the vendor received is journaled by the vendor: the
                 // outcome's push lines come from there (run::observe).
-                match bridge.call(job.vendor, req, now.0).await {
+                let result = match bridge.call(job.vendor, req, now.0).await {
                     Ok(resp) => vendor::classify(job.vendor, &resp),
                     Err(no) => no.into_result(im),
-                }
+                };
+                policy::react(
+                    result,
+                    progress,
+                    host_now(&im.shared),
+                    job.vendor,
+                    &job.cert,
+                    config.rate_wait_override_ms,
+                )
             }
         };
-        match result {
-            VendorResult::Ok { .. } => return Step::Done(PushFeedback::Delivered),
-            VendorResult::InvalidToken { reason } => {
-                return Step::Done(PushFeedback::InvalidToken { reason })
+        match reaction {
+            Reaction::Done(feedback) => return Step::Done(feedback),
+            Reaction::Refresh => state.token = None,
+            Reaction::Wait {
+                wait_ms,
+                attempt,
+                why,
+            } => retry_after(im, load, job, attempt, wait_ms, why).await,
+            Reaction::DeviceWait {
+                wait_ms,
+                attempt,
+                why,
+            } => {
+                // Only this device waits: the job goes aside, the lane on.
+                record_retry(im, job, attempt, wait_ms, why);
+                return Step::DeviceWait(host_now(&im.shared).plus_ms(wait_ms));
             }
-            VendorResult::AuthExpired { .. } if !refreshed => {
-                refreshed = true;
-                state.token = None; // refresh once and resend
+            Reaction::Backoff {
+                base_ms,
+                attempt,
+                why,
+            } => {
+                let jitter = im.shared.rng.borrow_mut().gen_range(0..base_ms / 2);
+                retry_after(im, load, job, attempt, base_ms + jitter, why).await;
             }
-            VendorResult::RateLimited {
-                retry_after_ms,
-                reason,
-                per_device,
-            } if rate_waits < policy::MAX_RATE_LIMIT_WAITS => {
-                rate_waits += 1;
-                let wait = match config
-                    .rate_wait_override_ms
-                    .map_or_else(|| rate_wait(retry_after_ms), Ok)
-                {
-                    Ok(wait) => wait,
-                    Err(why) => return give_up(im, job, format!("{why}: {reason}")),
-                };
-                let attempt = rate_waits + failures + 1;
-                if per_device {
-                    // Only this device waits: the job goes aside, the lane on.
-                    let why = format!("this device rate limited: {reason}");
-                    record_retry(im, job, attempt, wait, why);
-                    *progress = Progress {
-                        refreshed,
-                        failures,
-                        rate_waits,
-                    };
-                    return Step::DeviceWait(host_now(&im.shared).plus_ms(wait));
-                }
-                let why = format!("rate limited: {reason}");
-                retry_after(im, load, job, attempt, wait, why).await;
-            }
-            VendorResult::ServerError { reason } if failures + 1 < policy::MAX_ATTEMPTS => {
-                failures += 1;
-                let base = policy::BACKOFF_BASE_MS << (failures - 1);
-                let jitter = im.shared.rng.borrow_mut().gen_range(0..base / 2);
-                let attempt = rate_waits + failures + 1;
-                retry_after(im, load, job, attempt, base + jitter, reason).await;
-            }
-            VendorResult::DailyQuota { reason } => {
-                let until = crate::mock::fault::vendor_midnight(job.vendor, host_now(&im.shared));
+            Reaction::QuotaStop { until, reason } => {
                 state.quota_until = Some(until);
-                return give_up(im, job, format!("daily quota: {reason}; no sends on cert {} until the vendor's day rolls over", job.cert));
+                return give_up(im, job, reason);
             }
-            VendorResult::ServerError { reason } => {
-                return give_up(
-                    im,
-                    job,
-                    format!("{} attempts failed, last: {reason}", policy::MAX_ATTEMPTS),
-                );
-            }
-            VendorResult::RateLimited { reason, .. } => {
-                return give_up(
-                    im,
-                    job,
-                    format!(
-                        "still rate limited after {} waits: {reason}",
-                        policy::MAX_RATE_LIMIT_WAITS
-                    ),
-                );
-            }
-            VendorResult::AuthExpired { reason } => {
-                return give_up(
-                    im,
-                    job,
-                    format!("auth expired again after a refresh: {reason}"),
-                );
-            }
-            other => return give_up(im, job, describe(&other)),
+            Reaction::GiveUp(reason) => return give_up(im, job, reason),
         }
     }
 }
@@ -512,20 +445,6 @@ async fn retry_after(
     load.update(&im.shared, |l| l.parked.set(true));
     let _ = woken.await;
     load.update(&im.shared, |l| l.parked.set(false));
-}
-
-/// How long to wait on a rate limit: the vendor's Retry-After (60 s if it
-/// gave none), or why not to wait at all (over [`policy::MAX_RETRY_AFTER_MS`]).
-fn rate_wait(retry_after_ms: Option<u64>) -> Result<i64, String> {
-    let wait = retry_after_ms.unwrap_or(policy::DEFAULT_RETRY_AFTER_MS) as i64;
-    if wait > policy::MAX_RETRY_AFTER_MS {
-        return Err(format!(
-            "Retry-After of {} s is over the {} h the pipeline waits",
-            wait / 1000,
-            policy::MAX_RETRY_AFTER_MS / 3_600_000
-        ));
-    }
-    Ok(wait)
 }
 
 /// Records that `job` will be sent again after `wait_ms`.
@@ -550,33 +469,4 @@ fn give_up(im: &Im, job: &PushJob, reason: String) -> Step {
     };
     record(&im.shared, event);
     Step::Done(PushFeedback::Failed { reason })
-}
-
-/// One-line description of a vendor result, as outcomes print it.
-pub fn describe(r: &VendorResult) -> String {
-    match r {
-        VendorResult::Ok { .. } => "ok".into(),
-        VendorResult::InvalidToken { reason } => format!("invalid token: {reason}"),
-        VendorResult::AuthExpired { reason } => format!("auth expired: {reason}"),
-        VendorResult::AuthConfig { reason } => format!("auth config: {reason}"),
-        VendorResult::RateLimited {
-            retry_after_ms,
-            reason,
-            per_device,
-        } => {
-            let what = if *per_device {
-                "device rate limited"
-            } else {
-                "rate limited"
-            };
-            match retry_after_ms {
-                Some(ms) => format!("{what} (retry after {ms} ms): {reason}"),
-                None => format!("{what}: {reason}"),
-            }
-        }
-        VendorResult::DailyQuota { reason } => format!("daily quota: {reason}"),
-        VendorResult::InvalidArgument { reason } => format!("invalid argument: {reason}"),
-        VendorResult::ServerError { reason } => format!("server error: {reason}"),
-        VendorResult::Garbage { reason } => format!("garbage response: {reason}"),
-    }
 }

@@ -14,6 +14,7 @@ pub mod http;
 pub mod huawei;
 pub mod meizu;
 pub mod oppo;
+pub mod policy;
 pub mod vivo;
 pub(crate) mod wire;
 pub mod xiaomi;
