@@ -51,6 +51,74 @@ pub fn compare(plan: &Plan, text: &str) -> Comparison {
     }
 }
 
+/// The plan's path relative to the folder holding its `scenarios/` (what
+/// insta writes as `input_file`), with `/` separators.
+fn input_file(plan: &Plan) -> String {
+    let path = Path::new(&plan.path);
+    let mut parts = Vec::new();
+    for c in path.components().rev() {
+        let name = c.as_os_str().to_string_lossy().into_owned();
+        let at_root = name == "scenarios";
+        parts.push(name);
+        if at_root {
+            break;
+        }
+    }
+    parts.reverse();
+    parts.join("/")
+}
+
+/// The full snapshot file for `text`, with the header insta writes (so
+/// `cargo insta` and the corpus tests read it as their own).
+pub fn file_text(plan: &Plan, text: &str) -> String {
+    let mut out = format!(
+        "---\nsource: tests/corpus.rs\ndescription: {}\ninput_file: {}\n---\n{}",
+        plan.name,
+        input_file(plan),
+        text
+    );
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// Accepts `text` as the plan's snapshot: writes `snapshots/<id>.snap` and
+/// removes a pending `snapshots/<id>.snap.new` insta left, so the tree is
+/// clean for `.ci/snapshots-check`. Returns the snapshot's path.
+pub fn accept(plan: &Plan, text: &str) -> std::io::Result<PathBuf> {
+    let path = path_for(plan);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&path, file_text(plan, text))?;
+    let pending = path.with_extension("snap.new");
+    if pending.exists() {
+        std::fs::remove_file(&pending)?;
+    }
+    Ok(path)
+}
+
+/// The current snapshot's body, if there is one.
+pub fn read(plan: &Plan) -> Option<String> {
+    std::fs::read_to_string(path_for(plan))
+        .ok()
+        .map(|s| body(&s).to_string())
+}
+
+/// A unified diff from the snapshot (`old`) to the actual outcome (`new`),
+/// three lines of context, headers naming both.
+pub fn unified_diff(plan: &Plan, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &path_for(plan).display().to_string(),
+            &format!("actual outcome of {}", plan.id),
+        )
+        .to_string()
+}
+
 /// Writes the actual outcome to `target/pushsim/<id>.snap`.
 pub fn save_actual(plan: &Plan, text: &str) -> std::io::Result<PathBuf> {
     let dir = dir_for(plan)

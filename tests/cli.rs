@@ -4,10 +4,17 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn pushsim(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pushsim"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
+    pushsim_ci(args, false)
+}
+
+/// Runs the binary as on a developer's machine, or (`ci`) under `CI=true`.
+fn pushsim_ci(args: &[&str], ci: bool) -> (i32, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pushsim"));
+    cmd.args(args).env_remove("CI");
+    if ci {
+        cmd.env("CI", "true");
+    }
+    let out = cmd.output().expect("the binary runs");
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code().unwrap_or(-1), text)
@@ -56,6 +63,62 @@ fn a_passing_scenario_without_a_snapshot_says_so_and_exits_0() {
     assert!(
         out.contains("no snapshot yet") && out.contains("1 without a snapshot"),
         "{out}"
+    );
+}
+
+#[test]
+fn under_ci_a_scenario_without_a_snapshot_fails() {
+    let text = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+    let dir = scratch("ci-missing", &[("a.yaml", &text)]);
+    let (code, out) = pushsim_ci(&["run", dir.to_str().expect("utf-8")], true);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("no snapshot") && out.contains("--accept"),
+        "{out}"
+    );
+}
+
+#[test]
+fn accept_writes_a_snapshot_the_next_run_matches_and_removes_insta_leftovers() {
+    let text = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+    let dir = scratch("accept", &[("a.yaml", &text)]);
+    let snaps = dir.parent().unwrap().join("snapshots");
+    std::fs::create_dir_all(&snaps).unwrap();
+    std::fs::write(snaps.join("a.snap.new"), "stale").unwrap();
+    let path = dir.to_str().expect("utf-8");
+    let (code, out) = pushsim(&["run", path, "--accept"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("1 snapshots accepted") && out.contains("+scenario: a"),
+        "{out}"
+    );
+    let written = std::fs::read_to_string(snaps.join("a.snap")).unwrap();
+    assert!(written.starts_with("---\nsource: tests/corpus.rs\ndescription: offline push\ninput_file: scenarios/a.yaml\n---\nscenario: a\n"), "{written}");
+    assert!(
+        !snaps.join("a.snap.new").exists(),
+        "the pending .snap.new is gone"
+    );
+    let (code, out) = pushsim_ci(&["run", path], true);
+    assert_eq!(code, 0, "the accepted snapshot matches: {out}");
+    // A changed outcome shows a unified diff, and --accept refuses while
+    // expect: fails.
+    let changed = format!(
+        "{}  - pushes: {{ device: bob/phone, count: 2 }}\n",
+        GOOD.replace("\"hi\"", "\"hey\"")
+    );
+    std::fs::write(dir.join("a.yaml"), changed).unwrap();
+    let (code, out) = pushsim(&["run", path, "--accept"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("expected 2 push(es)"), "{out}");
+    let diff_line = out.lines().find(|l| {
+        l.trim_start()
+            .starts_with("-  - \"2026-03-02T09:10:00+08:00\" \"step 2")
+    });
+    assert!(diff_line.is_some(), "a unified diff of the snapshot: {out}");
+    assert_eq!(
+        std::fs::read_to_string(snaps.join("a.snap")).unwrap(),
+        written,
+        "not accepted while expect: fails"
     );
 }
 

@@ -45,14 +45,24 @@ fn run_one(path: &Path) -> Result<(), Failed> {
     settings.set_omit_expression(true);
     settings.set_description(plan.name.clone());
     let id = plan.id.clone();
+    let exists = pushsim::snapshot::path_for(&plan).exists()
+        || Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("snapshots")
+            .join(format!("{id}.snap"))
+            .exists();
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         settings.bind(|| insta::assert_snapshot!(id, text))
     }))
     .map_err(|_| {
-        Failed::from(format!(
-            "snapshot snapshots/{}.snap differs (see the diff above)",
-            plan.id
-        ))
+        let accept = format!(
+            "`cargo run --release -- run scenarios/{} --accept` writes it (read the change, commit it)",
+            path.strip_prefix(scenarios_dir()).unwrap_or(path).display()
+        );
+        Failed::from(if exists {
+            format!("snapshot snapshots/{}.snap differs (see the diff above); {accept}", plan.id)
+        } else {
+            format!("no snapshot snapshots/{}.snap yet; {accept}", plan.id)
+        })
     })
 }
 

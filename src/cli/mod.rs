@@ -41,9 +41,12 @@ enum Command {
     ///   pushsim run scenarios/dnd --tags dnd   # a folder, filtered by tag
     ///   pushsim run scenarios/x.yaml --seed 7  # another seed: expect: only
     ///
-    /// A failing scenario's actual outcome is written to target/pushsim/<id>.snap
-    /// so it can be diffed against snapshots/<id>.snap. Exit code: 0 all passed,
-    /// 1 some scenario failed, 2 a file did not load or the harness failed.
+    /// A failing scenario prints its unmet expectations first, then the unified
+    /// diff against snapshots/<id>.snap, and its actual outcome is written to
+    /// target/pushsim/<id>.snap. `--accept` writes the snapshot instead, where
+    /// expect: holds. Under CI=true a scenario without a snapshot fails.
+    /// Exit code: 0 all passed, 1 some scenario failed, 2 a file did not load
+    /// or the harness failed.
     Run {
         /// Scenario files or folders (searched recursively for *.yaml).
         #[arg(default_value = "scenarios")]
@@ -68,6 +71,12 @@ enum Command {
         /// harness trouble (exit 2). Quiet spans are jumped, not stepped.
         #[arg(long, value_name = "N", default_value_t = 2_000_000)]
         max_ticks: u64,
+        /// Write each scenario's actual outcome as its snapshot where it is
+        /// missing or differs, showing the change — only where `expect:`
+        /// holds (fix the scenario or the pipeline first). Removes insta's
+        /// pending `.snap.new` files. Read the change, then commit it.
+        #[arg(long, conflicts_with = "seed")]
+        accept: bool,
     },
     /// Validate scenario files without running them.
     ///
@@ -235,6 +244,7 @@ pub fn main() -> ExitCode {
             junit,
             check_determinism,
             max_ticks,
+            accept,
         } => run(
             &paths,
             &RunOptions {
@@ -244,6 +254,9 @@ pub fn main() -> ExitCode {
                 junit,
                 check_determinism,
                 max_ticks,
+                accept,
+                // As insta does: a missing snapshot fails under CI.
+                ci: std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
             },
         ),
         Command::Check { paths } => check(&paths),

@@ -11,9 +11,11 @@ use std::process::ExitCode;
 
 /// The verdict on one scenario.
 enum Verdict {
-    /// Passed; `new` when it has no snapshot yet.
+    /// Passed; `new` when it has no snapshot yet; `accepted` when `--accept`
+    /// wrote its snapshot: what to show (the file and the diff).
     Pass {
         new: bool,
+        accepted: Option<String>,
     },
     Fail(Vec<String>),
     /// The harness itself failed (a panic, a harness error, the tick budget):
@@ -29,6 +31,10 @@ pub(super) struct RunOptions {
     pub(super) junit: Option<PathBuf>,
     pub(super) check_determinism: bool,
     pub(super) max_ticks: u64,
+    /// Write the actual outcome as the snapshot where `expect:` holds.
+    pub(super) accept: bool,
+    /// Under CI (`CI=true`): a scenario without a snapshot fails.
+    pub(super) ci: bool,
 }
 
 /// Runs one plan and renders its outcome; also the harness's own troubles.
@@ -50,7 +56,8 @@ fn outcome_text(
     )
 }
 
-fn judge(plan: &Plan, seed: Option<u64>, twice: bool, max_ticks: u64) -> (Verdict, String) {
+fn judge(plan: &Plan, opts: &RunOptions) -> (Verdict, String) {
+    let (seed, twice, max_ticks) = (opts.seed, opts.check_determinism, opts.max_ticks);
     let (text, mismatches, harness) = outcome_text(plan, seed, max_ticks);
     if !harness.is_empty() {
         return (Verdict::Harness(harness), text);
@@ -72,30 +79,70 @@ fn judge(plan: &Plan, seed: Option<u64>, twice: bool, max_ticks: u64) -> (Verdic
             problems.push("not deterministic: the second run's outcome has another length".into());
         }
     }
-    let mut new = false;
+    let (mut new, mut accepted) = (false, None);
     if seed.is_none_or(|s| s == plan.seed) {
-        match snapshot::compare(plan, &text) {
+        let comparison = snapshot::compare(plan, &text);
+        // `expect:` states the point of the scenario: a snapshot is only
+        // ever accepted for an outcome that meets it.
+        let acceptable = opts.accept && problems.is_empty();
+        match comparison {
             snapshot::Comparison::Same => {}
+            snapshot::Comparison::Missing if acceptable => {
+                accepted = Some(accept(plan, "", &text));
+            }
+            snapshot::Comparison::Missing if opts.ci => problems.push(format!(
+                "no snapshot {} (under CI a scenario without one fails: create it with `pushsim run {} --accept`, read it, commit it)",
+                snapshot::path_for(plan).display(),
+                plan.path
+            )),
             snapshot::Comparison::Missing => new = true,
+            snapshot::Comparison::Differs(_) if acceptable => {
+                accepted = Some(accept(plan, &snapshot::read(plan).unwrap_or_default(), &text));
+            }
             snapshot::Comparison::Differs(path) => {
-                problems.push(format!("outcome differs from snapshot {}", path.display()))
+                let old = snapshot::read(plan).unwrap_or_default();
+                let diff = snapshot::unified_diff(plan, &old, &text);
+                problems.push(format!(
+                    "outcome differs from snapshot {} (- snapshot, + actual; `--accept` writes it once expect: holds):\n{}",
+                    path.display(),
+                    indent(&diff)
+                ));
             }
         }
     }
     if problems.is_empty() {
-        (Verdict::Pass { new }, text)
+        (Verdict::Pass { new, accepted }, text)
     } else {
         (Verdict::Fail(problems), text)
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("         {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `--accept`: writes the snapshot; what to show for it.
+fn accept(plan: &Plan, old: &str, new: &str) -> String {
+    match snapshot::accept(plan, new) {
+        Ok(path) => format!(
+            "       wrote {} (- before, + now):\n{}",
+            path.display(),
+            indent(&snapshot::unified_diff(plan, old, new))
+        ),
+        Err(e) => format!(
+            "       could not write {}: {e}",
+            snapshot::path_for(plan).display()
+        ),
     }
 }
 
 /// `judge`, with a panic in the harness turned into a failure of this scenario
 /// so the rest of the run goes on.
 fn judge_guarded(plan: &Plan, opts: &RunOptions) -> (Verdict, String) {
-    let (seed, twice) = (opts.seed, opts.check_determinism);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        judge(plan, seed, twice, opts.max_ticks)
-    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| judge(plan, opts)));
     result.unwrap_or_else(|e| {
         let what = e
             .downcast_ref::<String>()
@@ -141,6 +188,7 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
     let mut tags_seen = std::collections::BTreeSet::new();
     let (mut passed, mut failed, mut broken, mut skipped, mut new) = (0, 0, 0, 0, 0);
     let mut harness = 0;
+    let mut accepted = 0;
     let mut cases = Vec::new();
     let total = files.len();
     for (i, f) in files.iter().enumerate() {
@@ -175,16 +223,25 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
             skipped: None,
         };
         let (label, problems) = match verdict {
-            Verdict::Pass { new: is_new } => {
+            Verdict::Pass {
+                new: is_new,
+                accepted: is_accepted,
+            } => {
                 passed += 1;
                 new += usize::from(is_new);
-                if !opts.quiet || is_new {
+                accepted += usize::from(is_accepted.is_some());
+                if !opts.quiet || is_new || is_accepted.is_some() {
                     let note = if is_new {
-                        "  (no snapshot yet: run the tests with INSTA_UPDATE=always, read it, commit it)"
+                        "  (no snapshot yet: `pushsim run FILE --accept` writes it; read it, commit it)"
+                    } else if is_accepted.is_some() {
+                        "  (snapshot accepted: read the change below, commit it)"
                     } else {
                         ""
                     };
                     println!("[{}/{total}] ok   {}{note}", i + 1, plan.id);
+                }
+                if let Some(change) = is_accepted {
+                    println!("{change}");
                 }
                 (None, Vec::new())
             }
@@ -224,6 +281,9 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
     }
     if new > 0 {
         extras.push_str(&format!(", {new} without a snapshot"));
+    }
+    if accepted > 0 {
+        extras.push_str(&format!(", {accepted} snapshots accepted"));
     }
     if harness > 0 {
         extras.push_str(&format!(

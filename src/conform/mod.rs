@@ -159,7 +159,18 @@ pub fn judge(plan: &Plan, sut: &Sut) -> Case {
         if missing.is_empty() && extra.is_empty() {
             Judgement::Pass
         } else {
-            Judgement::Fail(report::difference(plan, &expected, &missing, &extra))
+            // The scenario's own point first: which of its `expect:` lines
+            // the SUT's outcome breaks (the reference meets them all).
+            let unmet = crate::outcome::check(plan, &actual);
+            let mut text = String::new();
+            for m in &unmet {
+                text.push_str(&format!(
+                    "{}:{}: expected {}; got {}\n",
+                    plan.path, m.line, m.expected, m.actual
+                ));
+            }
+            text.push_str(&report::difference(plan, &expected, &missing, &extra));
+            Judgement::Fail(text)
         }
     };
     Case { judgement, calls }
