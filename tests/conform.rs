@@ -351,3 +351,19 @@ fn the_python_example_sut_passes_or_is_expected_to_fail_each_scenario() {
         "{summary}"
     );
 }
+
+#[test]
+fn every_step_kind_the_corpus_uses_is_one_serve_announces() {
+    use pushsim::driver::protocol::{step_kind, STEP_KINDS};
+    let mut unknown = std::collections::BTreeSet::new();
+    for plan in corpus() {
+        for s in &plan.steps {
+            if let Some(kind) = step_kind(&s.action) {
+                if !STEP_KINDS.contains(&kind.as_str()) {
+                    unknown.insert(kind);
+                }
+            }
+        }
+    }
+    assert!(unknown.is_empty(), "step kinds missing from STEP_KINDS: {unknown:?}");
+}
