@@ -365,5 +365,8 @@ fn every_step_kind_the_corpus_uses_is_one_serve_announces() {
             }
         }
     }
-    assert!(unknown.is_empty(), "step kinds missing from STEP_KINDS: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "step kinds missing from STEP_KINDS: {unknown:?}"
+    );
 }

@@ -246,7 +246,13 @@ fn plan_of(setup: &Setup) -> Plan {
         display_zone: setup.display_zone,
         tick_ms: setup.network_tick_ms.max(1),
         server: setup.server.clone(),
-        devices: setup.devices.clone(),
+        devices: {
+            // The world finds devices by binary search over the sorted list.
+            let mut d = setup.devices.clone();
+            d.sort_by(|a, b| a.key.cmp(&b.key));
+            d.dedup_by(|a, b| a.key == b.key);
+            d
+        },
         steps: Vec::new(),
         expect: Vec::new(),
         cert_options: BTreeMap::new(),
@@ -318,6 +324,16 @@ fn scenario(
                     (500, error(stopped.clone().unwrap_or_default()))
                 }
             },
+            Call::Step(call) if undeclared(&plan, &call.action).is_some() => {
+                let what = undeclared(&plan, &call.action).unwrap_or_default();
+                (
+                    400,
+                    error(format!(
+                        "step {}: device {what} is not among the reset's devices",
+                        call.seq
+                    )),
+                )
+            }
             Call::Step(call) => {
                 let mut action = call.action;
                 if let Some(m) = opts.mutant {
@@ -345,6 +361,18 @@ fn scenario(
         };
         let _ = reply.send(answer);
     }
+}
+
+/// The device `action` names, if the setup did not declare it.
+fn undeclared(plan: &Plan, action: &crate::scenario::plan::Action) -> Option<String> {
+    use crate::scenario::plan::Action::*;
+    let device = match action {
+        Login(d) | Foreground(d) | Disconnect(d) | Reconnect(d) | Kill(d) | Unregister(d) => d,
+        Logout { device, .. } | Background { device, .. } | BindToken { device, .. } => device,
+        _ => return None,
+    };
+    let known = plan.devices.binary_search_by(|d| d.key.cmp(device)).is_ok();
+    (!known).then(|| device.to_string())
 }
 
 /// After a refused reset: answers capabilities, refuses the rest, until a reset.

@@ -362,22 +362,24 @@ fn inject(
             what: super::describe::action(&step.action),
         },
     );
+    // Plan devices are sorted by key: found by binary search, and their
+    // index picks the device host.
     let device = |key: &crate::core::model::DeviceKey| {
-        plan.devices
-            .iter()
-            .find(|d| &d.key == key)
-            .cloned()
-            .expect("the plan only names declared devices")
+        let i = plan
+            .devices
+            .binary_search_by(|d| d.key.cmp(key))
+            .expect("the plan only names declared devices");
+        (i, plan.devices[i].clone())
     };
     let order = |cmd: DeviceCmd, key| {
         shared.pending_orders.set(shared.pending_orders.get() + 1);
+        let (i, device) = device(key);
         let o = DeviceOrder {
             seq: step.seq,
-            device: device(key),
+            device,
             cmd,
         };
-        world
-            .devices
+        world.devices[crate::sim::world::device_host_of(i)]
             .send(o)
             .expect("the devices host runs as long as the world");
     };

@@ -14,8 +14,20 @@ use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-/// Host names.
+/// Host names (a world with more than [`DEVICES_PER_HOST`] devices adds
+/// `devices-2`, `devices-3`, …).
 pub const HOSTS: [&str; 3] = ["vendors", "im", "devices"];
+
+/// Devices one `devices` host carries: a connection takes one of the host's
+/// ephemeral ports (1024..=65535 here), and a reconnect takes a fresh one
+/// while the old may still be closing; a world with more devices gets more
+/// device hosts, so a 100,000-device scenario runs instead of panicking.
+pub const DEVICES_PER_HOST: usize = 30_000;
+
+/// Which device host carries the device at `index` of the plan's sorted devices.
+pub fn device_host_of(index: usize) -> usize {
+    index / DEVICES_PER_HOST
+}
 
 /// The runner's handles on a built world.
 pub struct World<'a> {
@@ -23,8 +35,8 @@ pub struct World<'a> {
     pub sim: turmoil::Sim<'a>,
     /// Orders to the `im` host's API.
     pub api: UnboundedSender<ApiOrder>,
-    /// Orders to the devices.
-    pub devices: UnboundedSender<DeviceOrder>,
+    /// Orders to the devices, one sender per device host (see [`device_host_of`]).
+    pub devices: Vec<UnboundedSender<DeviceOrder>>,
 }
 
 fn once<T>(value: T) -> impl Fn() -> T {
@@ -51,10 +63,10 @@ pub fn build<'a>(
         .min_message_latency(Duration::from_millis(1))
         .max_message_latency(Duration::from_millis(1))
         .tcp_capacity(1 << 16)
+        .ephemeral_ports(1024..=65535)
         .rng_seed(seed)
         .build();
     let (api_tx, api_rx) = unbounded_channel();
-    let (dev_tx, dev_rx) = unbounded_channel();
 
     let urls = Rc::new(base_urls);
     sim.host("vendors", move || vendor_host::serve(urls.clone()));
@@ -66,14 +78,24 @@ pub fn build<'a>(
     });
 
     let interval = Duration::from_secs(plan.server.profile.heartbeat_interval_s as u64);
-    let dev_args = once((shared, dev_rx));
-    sim.host("devices", move || {
-        let (shared, rx) = dev_args();
-        device_host::serve(shared, interval, rx)
-    });
+    let hosts = plan.devices.len().div_ceil(DEVICES_PER_HOST).max(1);
+    let mut devices = Vec::with_capacity(hosts);
+    for n in 0..hosts {
+        let (dev_tx, dev_rx) = unbounded_channel();
+        devices.push(dev_tx);
+        let dev_args = once((shared.clone(), dev_rx));
+        let name = match n {
+            0 => HOSTS[2].to_string(),
+            n => format!("{}-{}", HOSTS[2], n + 1),
+        };
+        sim.host(name, move || {
+            let (shared, rx) = dev_args();
+            device_host::serve(shared, interval, rx)
+        });
+    }
     World {
         sim,
         api: api_tx,
-        devices: dev_tx,
+        devices,
     }
 }
