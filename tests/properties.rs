@@ -389,6 +389,38 @@ struct Model {
     badge: BTreeMap<String, (u32, u32)>,
     groups: BTreeMap<String, Vec<String>>,
     kicked: BTreeSet<DeviceKey>,
+    /// Per user, how many times the count restarted (login, report).
+    epoch: BTreeMap<String, u32>,
+    /// Job id → (user, message) of a push whose answer is awaited.
+    jobs: BTreeMap<u64, (String, MsgId)>,
+    /// (user, message) counted in the badge → (jobs not answered, epoch it was
+    /// counted in); gone once a job is accepted or all were refused.
+    counted: BTreeMap<(String, MsgId), (u32, u32)>,
+}
+
+impl Model {
+    /// A vendor's answer for `job` (BDG-06): a message all of whose pushes to
+    /// a user were refused leaves the badge, unless the count restarted since.
+    fn answer(&mut self, job: u64, accepted: bool) {
+        let Some((user, msg)) = self.jobs.remove(&job) else {
+            return;
+        };
+        let key = (user.clone(), msg);
+        let Some((left, epoch)) = self.counted.get_mut(&key) else {
+            return;
+        };
+        *left -= 1;
+        if !accepted && *left > 0 {
+            return;
+        }
+        let epoch = *epoch;
+        self.counted.remove(&key);
+        if !accepted && epoch == self.epoch.get(&user).copied().unwrap_or(0) {
+            if let Some((_, n)) = self.badge.get_mut(&user) {
+                *n = n.saturating_sub(1);
+            }
+        }
+    }
 }
 
 impl Model {
@@ -536,12 +568,21 @@ proptest! {
                 Input::AppState { badge: Some(b), device, .. } => Some((device.user.clone(), *b)),
                 _ => None,
             };
+            let answer = match &input {
+                Input::VendorFeedback { job, result } => Some((*job, *result == PushFeedback::Delivered)),
+                _ => None,
+            };
             let out = server.handle(input, now);
+            if let Some((job, accepted)) = answer {
+                model.answer(job, accepted);
+            }
             if let (true, Some((user, b))) = (is_badge_report, reported) {
+                *model.epoch.entry(user.clone()).or_default() += 1;
                 model.badge.insert(user, (b, 0));
             }
             for o in &out {
                 if let Output::LoggedIn { device } = o {
+                    *model.epoch.entry(device.user.clone()).or_default() += 1;
                     model.badge.remove(&device.user); // BDG-06: a login resets
                 }
             }
@@ -595,6 +636,10 @@ proptest! {
                             *n += 1;
                         }
                         prop_assert_eq!(job.notification.badge, Some(*base + *n), "badge of {}", job.device);
+                        let user = job.device.user.clone();
+                        let epoch = model.epoch.get(&user).copied().unwrap_or(0);
+                        model.counted.entry((user.clone(), job.msg)).or_insert((0, epoch)).0 += 1;
+                        model.jobs.insert(job.id, (user, job.msg));
                     }
                 }
                 let decided: BTreeSet<DeviceKey> = seen.into_keys().collect();

@@ -58,6 +58,9 @@ struct JobRec {
     generation: u32,
     /// Key into `Server::pending_badges`: the first job of the same message to the same user.
     badge_group: u64,
+    /// The vendor's answer was taken: a second answer for the job (a shell
+    /// that reports twice) changes nothing.
+    answered: bool,
 }
 
 /// A message counted in a user's badge whose pushes are still at the vendors.
@@ -80,6 +83,10 @@ pub struct Server {
     groups: BTreeMap<String, Vec<UserId>>,
     devices: Vec<Device>,
     device_ix: BTreeMap<DeviceKey, usize>,
+    /// Token → devices that were bound with it (TOK-05/10 look here, not at
+    /// every device). Never cleaned on unbind: a reader checks each device's
+    /// current binding, and drops the stale entries it finds.
+    token_ix: BTreeMap<String, Vec<usize>>,
     /// The offline store (DLV-01), in fixed-size chunks so it never reallocates a large buffer.
     store: Vec<Vec<Message>>,
     /// Messages ever stored.
@@ -123,6 +130,7 @@ impl Server {
             groups: config.groups,
             devices: Vec::new(),
             device_ix: BTreeMap::new(),
+            token_ix: BTreeMap::new(),
             store: Vec::new(),
             n_stored: 0,
             call_ends: BTreeMap::new(),
@@ -337,18 +345,21 @@ impl Server {
         };
         let mut out = Vec::new();
         // TOK-05 (another user) and TOK-10 (another device of the same user): one owner per token.
-        let holders: Vec<usize> = self
-            .device_ix
-            .values()
-            .copied()
-            .filter(|&i| {
-                i != ix
-                    && self.devices[i]
-                        .binding
-                        .as_ref()
-                        .is_some_and(|b| b.token == token)
-            })
-            .collect();
+        let devices = &self.devices;
+        let holds = |i: usize| {
+            devices[i]
+                .binding
+                .as_ref()
+                .is_some_and(|b| b.token == token)
+        };
+        let candidates = self.token_ix.entry(token.clone()).or_default();
+        candidates.retain(|&i| holds(i));
+        let mut holders: Vec<usize> = candidates.iter().copied().filter(|&i| i != ix).collect();
+        // In device order, as a scan of every device would find them.
+        holders.sort_by(|&a, &b| devices[a].key.cmp(&devices[b].key));
+        if !candidates.contains(&ix) {
+            candidates.push(ix);
+        }
         for i in holders {
             let d = &mut self.devices[i];
             if d.key.user != key.user && self.profile.unique_across_users {
@@ -388,9 +399,15 @@ impl Server {
     }
 
     fn feedback(&mut self, job: u64, result: PushFeedback) -> Vec<Output> {
-        let Some(&rec) = job.checked_sub(1).and_then(|j| self.jobs.get(j as usize)) else {
+        let Some(rec) = job
+            .checked_sub(1)
+            .and_then(|j| self.jobs.get_mut(j as usize))
+            .filter(|r| !r.answered)
+        else {
             return Vec::new();
         };
+        rec.answered = true;
+        let rec = *rec;
         self.settle_badge(rec, result == PushFeedback::Delivered);
         let PushFeedback::InvalidToken { reason } = result else {
             return Vec::new();
@@ -764,6 +781,7 @@ impl Server {
                             device: d,
                             generation: b.generation,
                             badge_group: group.0,
+                            answered: false,
                         });
                         let job = PushJob {
                             id,

@@ -524,6 +524,28 @@ fn bdg_06_a_message_counts_once_if_any_of_its_pushes_was_accepted() {
 }
 
 #[test]
+fn bdg_06_a_second_answer_for_the_same_job_changes_nothing() {
+    // Found by the property test once its model learnt refunds: job 1 refused
+    // twice used to settle m1 as refused while job 2 was still at the vendor.
+    let two = "login bob/phone\n bind bob/phone fcm-prod t1\n kill bob/phone
+         login bob/pad ios\n bind bob/pad hw-prod t2\n kill bob/pad\n";
+    let p = Profile {
+        multi_policy: crate::core::profile::MultiPolicy::AnyOffline,
+        ..Profile::easemob()
+    };
+    check_with(
+        p,
+        &format!("{two} send alice bob m1\n failed 1\n failed 1\n ok 2\n send alice bob m2"),
+        "sync bob/phone []
+         sync bob/pad []
+         bob/pad m1 push DNDX-05 job=1 t2 badge=1
+         bob/phone m1 push DNDX-05 job=2 t1 badge=1
+         bob/pad m2 push DNDX-05 job=3 t2 badge=2
+         bob/phone m2 push DNDX-05 job=4 t1 badge=2",
+    );
+}
+
+#[test]
 fn bdg_06_a_refusal_after_a_login_does_not_take_from_the_new_count() {
     check(
         &format!("{BOB_KILLED} send alice bob m1\n login bob/phone last=1\n kill bob/phone\n send alice bob m2\n failed 1\n send alice bob m3"),
