@@ -26,7 +26,9 @@ pub(crate) async fn serve(
     heartbeat_interval: Duration,
     mut rx: UnboundedReceiver<DeviceOrder>,
 ) -> turmoil::Result {
-    let mut devices: BTreeMap<DeviceKey, UnboundedSender<(u32, DeviceCmd)>> = BTreeMap::new();
+    // Channel elements are boxed: a tokio channel allocates its slots 32 at a
+    // time, so a channel per device of a 100-byte enum costs 3 KB a device.
+    let mut devices: BTreeMap<DeviceKey, UnboundedSender<Box<(u32, DeviceCmd)>>> = BTreeMap::new();
     while let Some(order) = rx.recv().await {
         let tx = devices.entry(order.device.key.clone()).or_insert_with(|| {
             let (tx, rx) = unbounded_channel();
@@ -38,7 +40,7 @@ pub(crate) async fn serve(
             ));
             tx
         });
-        tx.send((order.seq, order.cmd))
+        tx.send(Box::new((order.seq, order.cmd)))
             .expect("device tasks never end before the host");
     }
     Ok(())
@@ -46,7 +48,8 @@ pub(crate) async fn serve(
 
 /// What arrives from the server side of one connection.
 enum Incoming {
-    Frame(ServerFrame),
+    /// Boxed: see the orders channel in [`serve`].
+    Frame(Box<ServerFrame>),
     Closed,
 }
 
@@ -89,7 +92,7 @@ async fn device(
     shared: Rc<Shared>,
     decl: DeviceDecl,
     heartbeat_interval: Duration,
-    mut orders: UnboundedReceiver<(u32, DeviceCmd)>,
+    mut orders: UnboundedReceiver<Box<(u32, DeviceCmd)>>,
 ) {
     let mut d = Device {
         shared,
@@ -107,8 +110,13 @@ async fn device(
         let beating = d.link.is_some() && !d.silent;
         tokio::select! {
             biased;
-            incoming = next_incoming(&mut d.link), if !d.silent => d.on_incoming(incoming).await,
-            Some((seq, cmd)) = orders.recv() => d.on_order(seq, cmd).await,
+            // The handlers' futures are boxed: inline, the largest of them
+            // (a login's connect) would size every device's task for good.
+            incoming = next_incoming(&mut d.link), if !d.silent => Box::pin(d.on_incoming(incoming)).await,
+            Some(order) = orders.recv() => {
+                let (seq, cmd) = *order;
+                Box::pin(d.on_order(seq, cmd)).await
+            }
             _ = heartbeat.tick(), if beating => d.send(DeviceFrame::Heartbeat).await,
         }
     }
@@ -143,7 +151,7 @@ impl Device {
                     loop {
                         match read_frame::<_, ServerFrame>(&mut rd).await {
                             Ok(Some(f)) => {
-                                if tx.send(Incoming::Frame(f)).is_err() {
+                                if tx.send(Incoming::Frame(Box::new(f))).is_err() {
                                     return;
                                 }
                             }
@@ -268,7 +276,7 @@ impl Device {
 
     async fn on_incoming(&mut self, incoming: Incoming) {
         let frame = match incoming {
-            Incoming::Frame(f) => f,
+            Incoming::Frame(f) => *f,
             Incoming::Closed => {
                 self.link = None;
                 return self.done();

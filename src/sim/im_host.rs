@@ -23,7 +23,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 /// One live connection as the server registers it.
 struct Conn {
     id: u64,
-    tx: UnboundedSender<ServerFrame>,
+    tx: UnboundedSender<Box<ServerFrame>>,
 }
 
 /// Who made a request: a device over its connection or a step over the API.
@@ -93,7 +93,7 @@ impl Im {
 
     fn send_to(&self, device: &DeviceKey, frame: ServerFrame) {
         if let Some(conn) = self.conns.borrow().get(device) {
-            let _ = conn.tx.send(frame);
+            let _ = conn.tx.send(Box::new(frame));
         }
     }
 
@@ -224,7 +224,7 @@ impl Im {
             return;
         };
         if let Some(conn) = self.conns.borrow().get(device).filter(|c| c.id == conn_id) {
-            let _ = conn.tx.send(frame);
+            let _ = conn.tx.send(Box::new(frame));
         }
     }
 
@@ -307,7 +307,8 @@ async fn connection(im: Rc<Im>, stream: turmoil::net::TcpStream) {
     let conn_id = im.next_conn.get();
     im.next_conn.set(conn_id + 1);
     let _registered = ConnDevice::register(&im, conn_id, &device);
-    let (tx, mut rx) = unbounded_channel::<ServerFrame>();
+    // Boxed frames: a channel allocates 32 slots at a time (see device_host).
+    let (tx, mut rx) = unbounded_channel::<Box<ServerFrame>>();
     tokio::task::spawn_local(async move {
         while let Some(frame) = rx.recv().await {
             if write_frame(&mut wr, &frame).await.is_err() {
