@@ -16,11 +16,16 @@ pub enum Comparison {
 }
 
 /// The `snapshots/` folder beside the `scenarios/` folder the plan came from.
+/// Found from the absolute path when the path as given names no `scenarios`
+/// folder (run from inside it), so any working directory finds the same one.
 pub fn dir_for(plan: &Plan) -> PathBuf {
-    let path = Path::new(&plan.path);
-    for anc in path.ancestors() {
-        if anc.file_name().is_some_and(|n| n == "scenarios") {
-            return anc.parent().unwrap_or(Path::new("")).join("snapshots");
+    let given = Path::new(&plan.path);
+    let absolute = std::fs::canonicalize(given).ok();
+    for path in std::iter::once(given).chain(absolute.as_deref()) {
+        for anc in path.ancestors() {
+            if anc.file_name().is_some_and(|n| n == "scenarios") {
+                return anc.parent().unwrap_or(Path::new("")).join("snapshots");
+            }
         }
     }
     PathBuf::from("snapshots")

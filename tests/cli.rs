@@ -277,3 +277,29 @@ fn a_step_held_back_by_the_steps_before_it_is_reported() {
     assert!(out.contains("step late: step 100 (line"), "{out}");
     assert!(out.contains("space them out"), "{out}");
 }
+
+#[test]
+fn run_from_inside_scenarios_finds_the_same_ids_and_snapshots() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_pushsim"))
+        .current_dir(root.join("scenarios/dnd"))
+        .args(["run", ".", "--quiet"])
+        .env("CI", "true")
+        .output()
+        .expect("the binary runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(!text.contains("without a snapshot"), "{text}");
+}
+
+#[test]
+fn explain_says_what_the_vendor_answered_a_push() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("scenarios/vendors/huawei_invalid_token.yaml");
+    let (code, out) = pushsim(&["explain", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("push via huawei [DNDX-05] → vendor answered 400 invalid token"),
+        "{out}"
+    );
+}

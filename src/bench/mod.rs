@@ -22,12 +22,16 @@ mod mocks;
 
 /// The figures `--only` can pick.
 pub const FIGURES: &[&str] = &[
-    "core", "corpus", "week", "bridge", "scale", "mocks", "conform",
+    "core", "corpus", "week", "bridge", "scale", "mocks", "conform", "devices",
 ];
+
+/// Figures only run when named: `devices` takes minutes and 2 GB.
+const ON_REQUEST: &[&str] = &["devices"];
 
 /// Runs all three measurements and prints them.
 pub fn main(corpus: &Path, only: &[String]) -> ExitCode {
-    let want = |f: &str| only.is_empty() || only.iter().any(|o| o == f);
+    let want =
+        |f: &str| (only.is_empty() && !ON_REQUEST.contains(&f)) || only.iter().any(|o| o == f);
     if let Some(bad) = only.iter().find(|o| !FIGURES.contains(&o.as_str())) {
         eprintln!(
             "error: unknown figure `{bad}` (expected one of: {})",
@@ -59,6 +63,9 @@ pub fn main(corpus: &Path, only: &[String]) -> ExitCode {
     if want("conform") {
         conform_line(corpus);
     }
+    if want("devices") {
+        devices_lines();
+    }
     ExitCode::SUCCESS
 }
 
@@ -84,6 +91,66 @@ fn corpus_line(corpus: &Path) {
             );
         }
         Err(e) => println!("corpus: skipped ({e})"),
+    }
+}
+
+/// N users with one device each: all log in, half are killed, 100 messages
+/// a virtual minute apart.
+pub fn devices_scenario(n: usize) -> String {
+    let mut s = String::from(
+        "name: devices\nabout: bench\nrules: [VND-01]\nstart: 2026-03-02T00:00:00+08:00\n\
+         app:\n  certs: { fcm-prod: { vendor: fcm }, hw-prod: { vendor: huawei } }\nusers:\n",
+    );
+    for u in 0..n {
+        let (v, c) = if u % 2 == 0 {
+            ("fcm", "fcm-prod")
+        } else {
+            ("huawei", "hw-prod")
+        };
+        s.push_str(&format!(
+            "  u{u}:\n    devices:\n      phone: {{ vendor: {v}, cert: {c} }}\n"
+        ));
+    }
+    s.push_str("steps:\n");
+    for u in 0..n {
+        s.push_str(&format!("  - at: \"00:00\"\n    login: u{u}/phone\n"));
+    }
+    for u in (0..n).step_by(2) {
+        s.push_str(&format!("  - at: \"00:01\"\n    kill: u{u}/phone\n"));
+    }
+    for i in 0..100 {
+        let (from, to) = ((i * 7) % n, (i * 13 + 1) % n);
+        s.push_str(&format!(
+            "  - at: \"+1m\"\n    send: {{ from: u{from}, to: u{to}, text: \"s{i}\" }}\n"
+        ));
+    }
+    s
+}
+
+/// The scaling curve: time and memory per device at 1k, 10k and 100k
+/// devices. Memory per device is the growth of peak resident memory over the
+/// run, divided by the devices (runs go smallest first, so each run's peak
+/// is the process's).
+fn devices_lines() {
+    for n in [1_000, 10_000, 100_000] {
+        let plan = match crate::scenario::load_str("bench/devices.yaml", &devices_scenario(n)) {
+            Ok(p) => p,
+            Err(d) => return println!("devices: skipped ({})", d[0]),
+        };
+        let before = proc_status_kib("VmRSS").unwrap_or(0);
+        let t = Instant::now();
+        let run = runner::run(&plan, &RunConfig::standard());
+        let secs = t.elapsed().as_secs_f64();
+        let peak = proc_status_kib("VmHWM").unwrap_or(0);
+        let o = outcome::summarize(&plan, run.trace);
+        println!(
+            "devices: {n:>7} devices: {secs:7.2} s = {:6.1} µs per device, {} ticks, {} pushes; {:.1} KB per device (peak {} MB; goal ≤ 20 KB)",
+            secs / n as f64 * 1e6,
+            run.ticks,
+            o.pushes.len(),
+            peak.saturating_sub(before) as f64 / n as f64,
+            peak / 1024
+        );
     }
 }
 

@@ -34,7 +34,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run scenarios: check `expect:` and compare with snapshots (read-only).
+    /// Run scenarios: check `expect:` and compare with snapshots.
     ///
     /// Examples:
     ///   pushsim run scenarios/                 # the whole corpus
@@ -47,6 +47,7 @@ enum Command {
     /// expect: holds. Under CI=true a scenario without a snapshot fails.
     /// Exit code: 0 all passed, 1 some scenario failed, 2 a file did not load
     /// or the harness failed.
+    #[command(verbatim_doc_comment)]
     Run {
         /// Scenario files or folders (searched recursively for *.yaml).
         #[arg(default_value = "scenarios")]
@@ -109,6 +110,7 @@ enum Command {
     /// Examples:
     ///   pushsim coverage                  # the corpus in scenarios/
     ///   pushsim coverage --quiet          # only the failing rules and the summary
+    #[command(verbatim_doc_comment)]
     Coverage {
         /// Scenario files or folders.
         #[arg(default_value = "scenarios")]
@@ -139,6 +141,7 @@ enum Command {
     /// Exit code: 0 all judged scenarios passed (or failed as expected), 1 a
     /// scenario failed or an expected failure passed, 2 the SUT could not be
     /// reached, a file did not load, or nothing was judged.
+    #[command(verbatim_doc_comment)]
     Conform {
         /// Base URL of the system under test.
         #[arg(long, value_name = "URL")]
@@ -171,6 +174,7 @@ enum Command {
     ///
     /// Example:
     ///   pushsim serve --listen 127.0.0.1:7070 --mutant window_in_utc
+    #[command(verbatim_doc_comment)]
     Serve {
         /// Address to listen on (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:7070")]
@@ -205,7 +209,9 @@ enum Command {
         /// The corpus folder to time.
         #[arg(default_value = "scenarios")]
         corpus: PathBuf,
-        /// Only these figures (comma-separated): corpus, week, core.
+        /// Only these figures (comma-separated): core, corpus, week, bridge,
+        /// scale, mocks, conform, devices. `devices` (the scaling curve at 1k,
+        /// 10k and 100k devices: minutes, 2 GB) runs only when named.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
     },
@@ -224,6 +230,7 @@ enum MocksCommand {
     ///
     /// Example:
     ///   pushsim mocks serve --vendors fcm,huawei > mocks.json
+    #[command(verbatim_doc_comment)]
     Serve {
         /// Only these vendors (comma-separated); default: every vendor with a mock.
         #[arg(long, value_delimiter = ',')]

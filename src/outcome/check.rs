@@ -18,6 +18,11 @@ pub struct Mismatch {
     pub actual: String,
 }
 
+/// `badge 3`, or `no badge` (never Rust's `Some(3)` / `None`).
+fn badge_text(badge: Option<u32>) -> String {
+    badge.map_or("no badge".into(), |b| format!("badge {b}"))
+}
+
 fn matches(f: &PushFilter, p: &PushRecord) -> bool {
     f.device.as_ref().is_none_or(|d| *d == p.device)
         && f.text.as_ref().is_none_or(|t| *t == p.text)
@@ -148,12 +153,12 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                         .iter()
                         .map(|p| {
                             format!(
-                                "{} via {} title {:?} body {:?} badge {:?}",
+                                "{} via {} title {:?} body {:?} {}",
                                 p.msg,
                                 p.vendor.name(),
                                 p.notification.title,
                                 p.notification.body,
-                                p.notification.badge
+                                badge_text(p.notification.badge)
                             )
                         })
                         .collect::<Vec<_>>()
@@ -197,7 +202,7 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                     None => out.push(fail(want, "no such push".into())),
                     Some(p) if p.notification.badge != Some(*value) => out.push(fail(
                         want,
-                        format!("badge {:?} on {}", p.notification.badge, p.msg),
+                        format!("{} on {}", badge_text(p.notification.badge), p.msg),
                     )),
                     Some(_) => {}
                 }
@@ -268,7 +273,7 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                     out.push(fail(
                         format!("{device} receives {text:?} (online or by sync)"),
                         if seen.is_empty() {
-                            "it received nothing".into()
+                            "the device received nothing".into()
                         } else {
                             seen.join(", ")
                         },

@@ -205,9 +205,26 @@ pub fn render_explain(plan: &Plan, o: &Outcome) -> String {
     let z = &plan.display_zone;
     let mut s = String::new();
     for d in &o.decisions {
+        // A push decided is not a push delivered: say what the vendor answered.
+        let answers: Vec<String> = match d.verdict {
+            TraceVerdict::Push { .. } => o
+                .pushes
+                .iter()
+                .filter(|p| p.msg == d.msg && p.device == d.device)
+                .map(|p| format!("{} {}", status_text(p.status), p.result))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let answered = match answers.as_slice() {
+            [] if matches!(d.verdict, TraceVerdict::Push { .. }) => {
+                " (no request reached the vendor)".to_string()
+            }
+            [] => String::new(),
+            list => format!(" → vendor answered {}", list.join(", then ")),
+        };
         let _ = writeln!(
             s,
-            "{} {} {} → {}: {}",
+            "{} {} {} → {}: {}{answered}",
             z.format(d.at),
             d.msg,
             q(&d.text),

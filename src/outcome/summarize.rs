@@ -58,8 +58,8 @@ pub struct Outcome {
     pub trace: Vec<TraceEntry>,
     /// Message texts by id.
     pub texts: BTreeMap<MsgId, String>,
-    /// Declared tokens → device, for redaction.
-    pub token_owner: BTreeMap<String, DeviceKey>,
+    /// Tokens → the name they are shown by (`bob/phone`, `bob/phone#2`), for redaction.
+    pub token_owner: BTreeMap<String, String>,
     /// Pushes that reached a vendor (accepted or not), in time order.
     pub pushes: Vec<PushRecord>,
     /// Decisions, in time order.
@@ -84,11 +84,24 @@ pub fn summarize(plan: &Plan, trace: Vec<TraceEntry>) -> Outcome {
             _ => None,
         })
         .collect();
-    let token_owner = plan
+    // Declared tokens are named by their device (`bob/phone`); one a
+    // `bind_token` step uploads besides by its device and a number
+    // (`bob/phone#2`), so two tokens of one device never read the same.
+    let mut token_owner: BTreeMap<String, String> = plan
         .devices
         .iter()
-        .map(|d| (d.token.clone(), d.key.clone()))
+        .map(|d| (d.token.clone(), d.key.to_string()))
         .collect();
+    let mut uploaded: BTreeMap<&DeviceKey, u32> = BTreeMap::new();
+    for s in &plan.steps {
+        if let Action::BindToken { device, token, .. } = &s.action {
+            if !token_owner.contains_key(token) {
+                let n = uploaded.entry(device).or_insert(1);
+                *n += 1;
+                token_owner.insert(token.clone(), format!("{device}#{n}"));
+            }
+        }
+    }
     let text = |m: &MsgId| texts.get(m).cloned().unwrap_or_default();
     let mut out = Outcome {
         trace: Vec::new(),

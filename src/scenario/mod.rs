@@ -153,6 +153,20 @@ fn plan_id(path: &str) -> String {
 }
 
 fn plan_id_of_path(path: &Path) -> String {
+    // Run from inside `scenarios/` (`pushsim run .`), the path names no
+    // `scenarios` folder: the absolute path does, and the id stays the same.
+    let absolute;
+    let path = if path.components().any(|c| c.as_os_str() == "scenarios") {
+        path
+    } else {
+        match std::fs::canonicalize(path) {
+            Ok(p) => {
+                absolute = p;
+                &absolute
+            }
+            Err(_) => path,
+        }
+    };
     let parts: Vec<String> = path
         .components()
         .filter_map(|c| match c {
