@@ -154,13 +154,27 @@ fn a_file_that_does_not_load_exits_2_with_its_position_and_the_rest_still_runs()
     let good = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
     let bad = good.replace("text: \"hi\"", "txt: \"hi\"");
     let dir = scratch("broken", &[("a_bad.yaml", &bad), ("b_good.yaml", &good)]);
-    let (code, out) = pushsim(&["run", dir.to_str().expect("utf-8")]);
+    let junit = dir.join("report.xml");
+    let (code, out) = pushsim(&[
+        "run",
+        dir.to_str().expect("utf-8"),
+        "--junit",
+        junit.to_str().expect("utf-8"),
+    ]);
     assert_eq!(code, 2, "{out}");
     assert!(
         out.contains("a_bad.yaml:19:35: error: steps[2].send: unknown key `txt`"),
         "{out}"
     );
     assert!(out.contains("1 passed, 0 failed, 1 did not load"), "{out}");
+    // In the JUnit report a file that did not load is an error under its id.
+    let xml = std::fs::read_to_string(&junit).expect("report written");
+    assert!(
+        xml.contains("name=\"a_bad\"")
+            && xml.contains("<error message=")
+            && xml.contains("errors=\"1\""),
+        "{xml}"
+    );
 }
 
 #[test]
@@ -302,4 +316,51 @@ fn explain_says_what_the_vendor_answered_a_push() {
         out.contains("push via huawei [DNDX-05] → vendor answered 400 invalid token"),
         "{out}"
     );
+}
+
+#[test]
+fn servers_stop_on_sigterm_and_on_sigint_even_when_a_script_ignores_it() {
+    for (args, signal) in [
+        (vec!["serve", "--listen", "127.0.0.1:0"], "-TERM"),
+        (vec!["mocks", "serve", "--vendors", "fcm"], "-TERM"),
+        (vec!["serve", "--listen", "127.0.0.1:0"], "-INT"),
+    ] {
+        // `sh -c 'cmd &'` is how a script starts a server: SIGINT ignored.
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "trap '' INT; exec {} {}",
+                env!("CARGO_BIN_EXE_pushsim"),
+                args.join(" ")
+            ))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sh runs");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert!(!line.is_empty(), "{args:?} printed nothing");
+        let pid = child.id().to_string();
+        assert!(Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success());
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                started.elapsed().as_secs() < 10,
+                "{args:?} did not stop on {signal}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(status.success(), "{args:?} on {signal}: {status:?}");
+    }
 }

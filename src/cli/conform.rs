@@ -94,6 +94,7 @@ pub(super) fn conform(opts: &ConformOptions) -> ExitCode {
             secs: case_started.elapsed().as_secs_f64(),
             failure: None,
             skipped: None,
+            error: false,
         };
         match (&case.judgement, xfail) {
             (Judgement::Pass, None) => {
@@ -137,6 +138,7 @@ pub(super) fn conform(opts: &ConformOptions) -> ExitCode {
                 counts.harness += 1;
                 println!("[{n}/{total}] HARNESS {}: {why}", plan.id);
                 result.failure = Some(vec![why.clone()]);
+                result.error = true;
             }
         }
         cases.push(result);
@@ -219,13 +221,21 @@ pub(super) fn serve_reference(listen: &str, mutant: Option<&str>, max_ticks: u64
         mutant,
         ticks_max: max_ticks,
     };
+    let stop = match super::StopSignals::install() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot catch signals: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match serve::start(opts) {
         Ok(s) => {
             println!("{}", s.url());
             if let Some(m) = mutant {
                 eprintln!("serving mutant {}: {}", m.name, m.bug);
             }
-            s.wait();
+            stop.wait();
+            drop(s);
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -310,6 +310,64 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// SIGINT (Ctrl-C) and SIGTERM, caught. A server started in the background
+/// by a script inherits an ignored SIGINT; catching both makes `kill %1` and
+/// Ctrl-C stop it cleanly either way. Install before announcing the server,
+/// so a signal sent as soon as its address shows is not lost.
+pub(crate) struct StopSignals {
+    rt: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignals {
+    /// Catches the signals from now on.
+    pub(crate) fn install() -> std::io::Result<StopSignals> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        #[cfg(unix)]
+        let signals = rt.block_on(async {
+            use tokio::signal::unix::{signal, SignalKind};
+            match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(int), Ok(term)) => Some((int, term)),
+                _ => None,
+            }
+        });
+        Ok(StopSignals {
+            rt,
+            #[cfg(unix)]
+            signals,
+        })
+    }
+
+    /// Blocks until one of them arrives.
+    pub(crate) fn wait(self) {
+        #[cfg(unix)]
+        {
+            let StopSignals { rt, signals } = self;
+            rt.block_on(async move {
+                match signals {
+                    Some((mut int, mut term)) => {
+                        tokio::select! {
+                            _ = int.recv() => {}
+                            _ = term.recv() => {}
+                        }
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            });
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = self.rt.block_on(tokio::signal::ctrl_c());
+        }
+    }
+}
+
 /// The exit status of a process killed by SIGPIPE (128 + 13), what a shell
 /// reports for `pushsim run … | head -1` in a C tool.
 pub const BROKEN_PIPE_EXIT: i32 = 141;

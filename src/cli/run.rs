@@ -170,6 +170,9 @@ pub(super) struct CaseResult {
     pub(super) failure: Option<Vec<String>>,
     /// Skipped, and why (a conformance skip or expected failure).
     pub(super) skipped: Option<String>,
+    /// The failure is an error, not a verdict: the file did not load or
+    /// the harness failed (JUnit `<error>`, not `<failure>`).
+    pub(super) error: bool,
 }
 
 pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
@@ -199,11 +202,12 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
                 broken += 1;
                 println!("[{}/{total}] LOAD ERROR {}\n{e}", i + 1, f.display());
                 cases.push(CaseResult {
-                    id: f.display().to_string(),
+                    id: crate::scenario::id_for_path(f),
                     file: f.display().to_string(),
                     secs: 0.0,
                     failure: Some(vec![e]),
                     skipped: None,
+                    error: true,
                 });
                 continue;
             }
@@ -221,6 +225,7 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
             secs: 0.0,
             failure: None,
             skipped: None,
+            error: false,
         };
         let (label, problems) = match verdict {
             Verdict::Pass {
@@ -251,6 +256,7 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
             }
             Verdict::Harness(problems) => {
                 harness += 1;
+                case.error = true;
                 (Some("HARNESS"), problems)
             }
         };
@@ -319,15 +325,19 @@ pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
 /// A JUnit XML report: one `<testcase>` per scenario, failures with their
 /// unmet expectations.
 pub(super) fn junit_xml(suite: &str, cases: &[CaseResult], secs: f64) -> String {
-    let failures = cases.iter().filter(|c| c.failure.is_some()).count();
+    let failures = cases
+        .iter()
+        .filter(|c| c.failure.is_some() && !c.error)
+        .count();
+    let errors = cases.iter().filter(|c| c.error).count();
     let skipped = cases.iter().filter(|c| c.skipped.is_some()).count();
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str(&format!(
-        "<testsuites name=\"pushsim\" tests=\"{}\" failures=\"{failures}\" time=\"{secs:.3}\">\n",
+        "<testsuites name=\"pushsim\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{secs:.3}\">\n",
         cases.len()
     ));
     x.push_str(&format!(
-        "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{secs:.3}\">\n",
+        "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{secs:.3}\">\n",
         cases.len()
     ));
     for c in cases {
@@ -345,8 +355,9 @@ pub(super) fn junit_xml(suite: &str, cases: &[CaseResult], secs: f64) -> String 
             None => x.push_str("/>\n"),
             Some(problems) => {
                 let first = problems.first().map(String::as_str).unwrap_or("failed");
+                let tag = if c.error { "error" } else { "failure" };
                 x.push_str(&format!(
-                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    ">\n      <{tag} message=\"{}\">{}</{tag}>\n    </testcase>\n",
                     xml_escape(first),
                     xml_escape(&problems.join("\n"))
                 ));

@@ -108,6 +108,13 @@ pub(super) fn serve_mocks(names: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let stop = match super::StopSignals::install() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot catch signals: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let manifest = crate::mock::serve::manifest(&fleet);
     println!(
         "{}",
@@ -115,12 +122,15 @@ pub(super) fn serve_mocks(names: &[String]) -> ExitCode {
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    eprintln!("serving {} mock vendor(s); Ctrl-C to stop", vendors.len());
+    eprintln!(
+        "serving {} mock vendor(s); Ctrl-C or SIGTERM stops them",
+        vendors.len()
+    );
     // The bounded shell keeps nothing per request: memory stays flat however
     // long this runs (`pushsim bench --only mocks` measures it).
-    loop {
-        std::thread::park();
-    }
+    stop.wait();
+    drop(fleet);
+    ExitCode::SUCCESS
 }
 
 pub(super) fn coverage(paths: &[PathBuf], gaps_path: &Path, quiet: bool) -> ExitCode {

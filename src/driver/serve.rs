@@ -49,7 +49,7 @@ enum Call {
 /// An answer: status and JSON text.
 type Reply = tokio::sync::oneshot::Sender<(u16, String)>;
 
-/// A running server; [`Serving::wait`] blocks until it stops.
+/// A running server; it stops when dropped.
 pub struct Serving {
     addr: std::net::SocketAddr,
     http: Option<std::thread::JoinHandle<()>>,
@@ -61,13 +61,6 @@ impl Serving {
     /// `http://127.0.0.1:port`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
-    }
-
-    /// Blocks while the server runs.
-    pub fn wait(mut self) {
-        if let Some(t) = self.http.take() {
-            let _ = t.join();
-        }
     }
 }
 

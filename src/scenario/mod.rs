@@ -152,6 +152,12 @@ fn plan_id(path: &str) -> String {
     id_from_parts(&parts)
 }
 
+/// The id a scenario file gets (`dnd__window_crosses_midnight`), also when
+/// it does not load: reports name a broken file the way they name a good one.
+pub fn id_for_path(path: &Path) -> String {
+    plan_id_of_path(path)
+}
+
 fn plan_id_of_path(path: &Path) -> String {
     // Run from inside `scenarios/` (`pushsim run .`), the path names no
     // `scenarios` folder: the absolute path does, and the id stays the same.
