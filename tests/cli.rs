@@ -338,11 +338,10 @@ fn servers_stop_on_sigterm_and_on_sigint_even_when_a_script_ignores_it() {
             .spawn()
             .expect("sh runs");
         let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-            &mut line,
-        )
-        .unwrap();
+        // Kept open until the child is gone: the rest of what it prints
+        // must not meet a closed pipe.
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
         assert!(!line.is_empty(), "{args:?} printed nothing");
         let pid = child.id().to_string();
         assert!(Command::new("kill")
@@ -362,5 +361,6 @@ fn servers_stop_on_sigterm_and_on_sigint_even_when_a_script_ignores_it() {
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
         assert!(status.success(), "{args:?} on {signal}: {status:?}");
+        drop(stdout);
     }
 }
