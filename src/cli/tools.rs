@@ -40,6 +40,14 @@ pub(super) fn check(paths: &[PathBuf]) -> ExitCode {
 }
 
 pub(super) fn explain(file: &Path, seed: Option<u64>, timeline: bool) -> ExitCode {
+    if file.is_dir() {
+        eprintln!(
+            "error: {} is a folder; explain takes one scenario file (`pushsim run {}` runs a folder)",
+            file.display(),
+            file.display()
+        );
+        return ExitCode::from(2);
+    }
     let plan = match load(file) {
         Ok(p) => p,
         Err(e) => {

@@ -53,7 +53,8 @@ where
         .into_iter()
         // The distance is at least the difference in length: skip those early.
         .filter(|c| c.chars().count().abs_diff(n) <= limit)
-        .map(|c| (strsim::levenshtein(&word, &c.to_lowercase()), c))
+        // OSA: a swap of two neighbours (`stpes`) is one edit, as people make it.
+        .map(|c| (strsim::osa_distance(&word, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.to_string())

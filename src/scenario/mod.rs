@@ -118,6 +118,11 @@ fn load_with_id(shown: &str, id: String, text: &str) -> Result<Plan, Vec<Diagnos
         }
     };
     let (f, errors, head_ok) = file::read(&doc);
+    // A misspelt top-level key (`stpes:`) loses a whole section: what the
+    // lowering would say next (no step sends "…") only follows from it.
+    let section_lost = errors.iter().any(|e| {
+        e.path.as_ref().is_none_or(|p| p.0.is_empty()) && e.message.starts_with("unknown key")
+    });
     let mut diags: Vec<Diagnostic> = errors
         .into_iter()
         .map(|e| {
@@ -128,7 +133,7 @@ fn load_with_id(shown: &str, id: String, text: &str) -> Result<Plan, Vec<Diagnos
             located(e.pos.unwrap_or(tree::Pos::START), message, e.help)
         })
         .collect();
-    if !head_ok {
+    if !head_ok || section_lost {
         return Err(diags);
     }
     let (plan, more) = lower::lower(shown, id, &doc, f);

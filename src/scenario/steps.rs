@@ -28,11 +28,7 @@ pub(crate) fn lower_timeline(cx: &mut Cx<'_>, f: &ScenarioFile) -> (Vec<Step>, V
         let ap = p.key("at");
         let at = match parse_at(&s.at) {
             None => {
-                cx.err(
-                    &ap,
-                    format!("cannot read `{}`", s.at),
-                    Some(AT_FORMS.into()),
-                );
+                cx.err(&ap, unreadable_at(&s.at), Some(AT_FORMS.into()));
                 prev
             }
             Some(spec) => {
@@ -935,8 +931,7 @@ impl Ex<'_, '_> {
         let (start, zone) = (self.cx.start, self.cx.display_zone);
         let t = match parse_at(text) {
             None => {
-                self.cx
-                    .err(p, format!("cannot read `{text}`"), Some(AT_FORMS.into()));
+                self.cx.err(p, unreadable_at(text), Some(AT_FORMS.into()));
                 return None;
             }
             Some(At::Rel(ms)) => start.plus_ms(ms),
@@ -1022,4 +1017,27 @@ fn vendor_fault(cx: &mut Cx<'_>, pa: &Path, v: &VendorFaultFile) -> Option<Actio
             None
         }
     }
+}
+
+/// Why a time does not read: the field out of range when it looks like a
+/// clock time (`25:00`: the hour), else that it is not a time at all.
+fn unreadable_at(text: &str) -> String {
+    let parts: Vec<&str> = text.trim().split(':').collect();
+    let numbers: Vec<Option<u32>> = parts.iter().map(|p| p.parse().ok()).collect();
+    if (2..=3).contains(&parts.len()) && numbers.iter().all(Option::is_some) {
+        let n: Vec<u32> = numbers.into_iter().flatten().collect();
+        let field = if n[0] > 23 {
+            Some(format!("hour {} is out of range (00–23)", n[0]))
+        } else if n[1] > 59 {
+            Some(format!("minute {} is out of range (00–59)", n[1]))
+        } else if n.get(2).is_some_and(|&s| s > 59) {
+            Some(format!("second {} is out of range (00–59)", n[2]))
+        } else {
+            None
+        };
+        if let Some(field) = field {
+            return format!("cannot read `{text}`: {field}");
+        }
+    }
+    format!("cannot read `{text}`")
 }

@@ -206,7 +206,7 @@ fn at_unparsable_is_an_error() {
     let e = errs_after_head("steps:\n  - at: \"25:00\"\n    wait: true\n");
     assert!(
         e.starts_with(
-            "t.yaml:14:9: error: steps[0].at: cannot read `25:00`\n  help: expected a clock time"
+            "t.yaml:14:9: error: steps[0].at: cannot read `25:00`: hour 25 is out of range (00–23)\n  help: expected a clock time"
         ),
         "{e}"
     );
@@ -248,6 +248,18 @@ fn unknown_keys_at_every_level_with_suggestions() {
     assert_eq!(
         errs_after_head("steps:\n  - at: \"21:00\"\n    send: { from: alice, to: bob, txt: hi }\n"),
         "t.yaml:15:35: error: steps[0].send: unknown key `txt`\n  help: did you mean `text`?"
+    );
+}
+
+#[test]
+fn a_misspelt_section_gets_a_suggestion_and_no_follow_on_errors() {
+    // Issue 11: `stpes` got no did-you-mean (a swap is two Levenshtein edits)
+    // and the expectations then failed for want of the steps.
+    assert_eq!(
+        errs_after_head(
+            "stpes:\n  - at: \"21:00\"\n    send: { from: alice, to: bob, text: hi }\nexpect:\n  - push: { device: bob/phone, text: hi }\n"
+        ),
+        "t.yaml:13:1: error: unknown key `stpes`\n  help: did you mean `steps`?"
     );
 }
 
