@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod catalogue;
 pub mod cli;
 pub mod conform;
 pub mod core;

@@ -364,3 +364,34 @@ fn servers_stop_on_sigterm_and_on_sigint_even_when_a_script_ignores_it() {
         drop(stdout);
     }
 }
+
+#[test]
+fn shards_split_a_corpus_without_overlap() {
+    let files: Vec<(String, String)> = (0..5)
+        .map(|i| {
+            let text = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+            (format!("s{i}.yaml"), text)
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = scratch("shard", &refs);
+    let mut seen = Vec::new();
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        let (code, out) = pushsim(&["run", dir.to_str().unwrap(), "--shard", &shard]);
+        assert_eq!(code, 0, "{out}");
+        seen.extend(out.lines().filter_map(|l| {
+            l.split_whitespace()
+                .nth(2)
+                .filter(|w| w.starts_with('s'))
+                .map(String::from)
+        }));
+    }
+    seen.sort();
+    assert_eq!(seen, ["s0", "s1", "s2", "s3", "s4"]);
+    let (code, out) = pushsim(&["run", dir.to_str().unwrap(), "--shard", "3/2"]);
+    assert_eq!(code, 2, "{out}");
+}

@@ -299,3 +299,39 @@ fn readme_complete_example_validates_against_the_schema() {
     let errors = json_schema::validate(&checked_in_schema(), &yaml_as_json(example));
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
+
+#[test]
+fn the_rule_catalogue_covers_every_rule_id_once_in_a_line_each() {
+    let text = std::fs::read_to_string(root().join("rules/catalogue.yaml"))
+        .expect("rules/catalogue.yaml exists");
+    let rules =
+        pushsim::catalogue::parse(&text).unwrap_or_else(|e| panic!("rules/catalogue.yaml: {e}"));
+    let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        pushsim::scenario::rules::RULE_IDS,
+        "rules/catalogue.yaml must hold exactly the rule ids scenarios may cite"
+    );
+    for r in &rules {
+        assert!(
+            !r.title.is_empty() && r.title.chars().count() <= 80 && !r.title.contains('\n'),
+            "{}: a title is one line of at most 80 characters",
+            r.id
+        );
+        assert!(
+            r.statement.trim().len() > 20,
+            "{}: the statement says what the rule decides",
+            r.id
+        );
+    }
+}
+
+#[test]
+fn docs_rules_md_is_generated_from_the_catalogue() {
+    let text = std::fs::read_to_string(root().join("docs/rules.md")).unwrap_or_default();
+    assert!(
+        text == pushsim::catalogue::markdown(),
+        "docs/rules.md is out of date with rules/catalogue.yaml; regenerate it with\n  \
+         cargo run --release -- rules --markdown > docs/rules.md"
+    );
+}

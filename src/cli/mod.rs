@@ -72,6 +72,10 @@ enum Command {
         /// harness trouble (exit 2). Quiet spans are jumped, not stepped.
         #[arg(long, value_name = "N", default_value_t = 2_000_000)]
         max_ticks: u64,
+        /// Run only shard K of N (`--shard 2/4`): every Nth scenario of the
+        /// sorted list, starting with the Kth, so N CI machines split a corpus.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<(usize, usize)>,
         /// Write each scenario's actual outcome as its snapshot where it is
         /// missing or differs, showing the change — only where `expect:`
         /// holds (fix the scenario or the pipeline first). Removes insta's
@@ -186,6 +190,24 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 2_000_000)]
         max_ticks: u64,
     },
+    /// Look up the rules every verdict cites (`no push [DNDW-04]`).
+    ///
+    /// Examples:
+    ///   pushsim rules DNDW-04 PRS-07     # what those ids mean
+    ///   pushsim rules --grep midnight    # rules mentioning a word
+    ///   pushsim rules                    # the whole catalogue, one line each
+    ///   pushsim rules --markdown > docs/rules.md
+    #[command(verbatim_doc_comment)]
+    Rules {
+        /// Rule ids to show in full.
+        ids: Vec<String>,
+        /// Rules whose id, title or statement contain this word (any case).
+        #[arg(long, value_name = "WORD")]
+        grep: Option<String>,
+        /// The whole catalogue as Markdown (docs/rules.md).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// The mocked vendors, standalone.
     Mocks {
         #[command(subcommand)]
@@ -252,6 +274,7 @@ pub fn main() -> ExitCode {
             check_determinism,
             max_ticks,
             accept,
+            shard,
         } => run(
             &paths,
             &RunOptions {
@@ -262,6 +285,7 @@ pub fn main() -> ExitCode {
                 check_determinism,
                 max_ticks,
                 accept,
+                shard,
                 // As insta does: a missing snapshot fails under CI.
                 ci: std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
             },
@@ -298,6 +322,11 @@ pub fn main() -> ExitCode {
             max_ticks,
         } => conform::serve_reference(&listen, mutant.as_deref(), max_ticks),
         Command::Coverage { paths, gaps, quiet } => coverage(&paths, &gaps, quiet),
+        Command::Rules {
+            ids,
+            grep,
+            markdown,
+        } => tools::rules(&ids, grep.as_deref(), markdown),
         Command::Schema { driver_protocol } => {
             if driver_protocol {
                 print!("{}", crate::driver::protocol::json_schema());
@@ -308,6 +337,20 @@ pub fn main() -> ExitCode {
         }
         Command::Bench { corpus, only } => crate::bench::main(&corpus, &only),
     }
+}
+
+/// `K/N` with 1 ≤ K ≤ N.
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("`{text}` is not K/N with 1 ≤ K ≤ N (e.g. 2/4)");
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
 }
 
 /// SIGINT (Ctrl-C) and SIGTERM, caught. A server started in the background

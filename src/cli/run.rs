@@ -35,6 +35,8 @@ pub(super) struct RunOptions {
     pub(super) accept: bool,
     /// Under CI (`CI=true`): a scenario without a snapshot fails.
     pub(super) ci: bool,
+    /// Only shard K of N (1-based).
+    pub(super) shard: Option<(usize, usize)>,
 }
 
 /// Runs one plan and renders its outcome; also the harness's own troubles.
@@ -176,13 +178,21 @@ pub(super) struct CaseResult {
 }
 
 pub(super) fn run(paths: &[PathBuf], opts: &RunOptions) -> ExitCode {
-    let files = match collect(paths) {
+    let mut files = match collect(paths) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    if let Some((k, n)) = opts.shard {
+        files = files
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, f)| f)
+            .collect();
+    }
     if opts.tags.iter().any(|t| t.trim().is_empty()) {
         eprintln!("error: an empty tag selects nothing (--tags a,b)");
         return ExitCode::from(2);

@@ -199,3 +199,41 @@ pub(super) fn coverage(paths: &[PathBuf], gaps_path: &Path, quiet: bool) -> Exit
         ExitCode::SUCCESS
     }
 }
+
+pub(super) fn rules(ids: &[String], grep: Option<&str>, markdown: bool) -> ExitCode {
+    use crate::catalogue;
+    if markdown {
+        print!("{}", catalogue::markdown());
+        return ExitCode::SUCCESS;
+    }
+    let mut status = ExitCode::SUCCESS;
+    for id in ids {
+        match catalogue::get(&id.to_ascii_uppercase()) {
+            Some(r) => println!("{}", catalogue::text(r)),
+            None => {
+                let known = catalogue::all().iter().map(|r| r.id.as_str());
+                match crate::scenario::did_you_mean(id, known) {
+                    Some(s) => eprintln!("error: no rule {id}; did you mean {s}?"),
+                    None => eprintln!("error: no rule {id} (`pushsim rules` lists them)"),
+                }
+                status = ExitCode::from(2);
+            }
+        }
+    }
+    if let Some(word) = grep {
+        let hits = catalogue::grep(word);
+        for r in &hits {
+            println!("{}", catalogue::text(r));
+        }
+        if hits.is_empty() {
+            eprintln!("no rule mentions {word:?}");
+            status = ExitCode::from(1);
+        }
+    }
+    if ids.is_empty() && grep.is_none() {
+        for r in catalogue::all() {
+            println!("{:<8} {}", r.id, r.title);
+        }
+    }
+    status
+}

@@ -225,6 +225,11 @@ pub fn render(report: &Report, quiet: bool) -> String {
             Status::NotRequired(why) => format!("not required ({why}) {}", list()),
         };
         let _ = writeln!(out, "{:<8} {}", row.rule, text.trim_end());
+        // What a rule without its scenario says, so the gap reads as a task.
+        let title = crate::catalogue::title(row.rule);
+        if !title.is_empty() && !matches!(row.status, Status::Covered | Status::NotRequired(_)) {
+            let _ = writeln!(out, "         the rule: {title}");
+        }
     }
     let n = |f: fn(&Status) -> bool| report.count(f);
     let _ = writeln!(

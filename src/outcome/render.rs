@@ -235,6 +235,23 @@ pub fn render_explain(plan: &Plan, o: &Outcome) -> String {
     if o.decisions.is_empty() {
         s.push_str("no messages were decided\n");
     }
+    // What the cited rules say (`pushsim rules ID` for the whole entry).
+    let mut cited: Vec<&str> = o
+        .decisions
+        .iter()
+        .map(|d| match &d.verdict {
+            TraceVerdict::Push { rule, .. } | TraceVerdict::Suppressed { rule, .. } => *rule,
+            TraceVerdict::Online => "PRS-01",
+        })
+        .collect();
+    cited.sort_unstable();
+    cited.dedup();
+    if !cited.is_empty() {
+        s.push_str("rules:\n");
+        for id in cited {
+            let _ = writeln!(s, "  {id:<8} {}", crate::catalogue::title(id));
+        }
+    }
     s
 }
 

@@ -20,6 +20,7 @@ mod schema;
 mod steps;
 mod tree;
 
+pub(crate) use diag::did_you_mean;
 pub use diag::Diagnostic;
 pub use plan::Plan;
 pub use schema::json_schema;
