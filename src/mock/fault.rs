@@ -205,10 +205,14 @@ impl FaultSpec {
                 }
             },
             other => {
-                let help = match crate::scenario::diag::did_you_mean(other, FAULT_NAMES.split(", "))
-                {
-                    Some(s) => format!("did you mean `{s}`? faults: {FAULT_NAMES}"),
-                    None => format!("faults: {FAULT_NAMES}"),
+                let help = if other.contains("invalid") && other.contains("token") {
+                    // One token going bad is not a vendor-wide fault: it has its own step.
+                    "a token the vendor rejects is the step `invalidate_token: { device: bob/phone }` (or `{ vendor: fcm, token: … }`); faults make the whole vendor misbehave: ".to_string() + FAULT_NAMES
+                } else {
+                    match crate::scenario::diag::did_you_mean(other, FAULT_NAMES.split(", ")) {
+                        Some(s) => format!("did you mean `{s}`? faults: {FAULT_NAMES}"),
+                        None => format!("faults: {FAULT_NAMES}"),
+                    }
                 };
                 let msg = format!("unknown fault `{other}`");
                 return Err(vec![FaultError::new("fault", msg, Some(help))]);

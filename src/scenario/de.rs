@@ -28,6 +28,25 @@ impl fmt::Display for DeError {
 
 impl std::error::Error for DeError {}
 
+/// (key, a key of the mapping it was found in, where it goes instead).
+const MISPLACED: &[(&str, &str, &str)] = &[
+    (
+        "group",
+        "text",
+        "a group message names its group in `to`: `send: { from: alice, to: { group: g1 }, text: … }`",
+    ),
+    (
+        "chatroom",
+        "text",
+        "a chat-room message names its room in `to`: `send: { from: alice, to: { chatroom: r1 }, text: … }`",
+    ),
+    (
+        "max_devices_per_platform",
+        "certs",
+        "the device limit is a profile knob: `profile: { base: easemob, multi.max_per_platform: 2 }`",
+    ),
+];
+
 impl DeError {
     fn new(message: String, help: Option<String>) -> DeError {
         DeError {
@@ -44,6 +63,13 @@ impl de::Error for DeError {
         DeError::new(msg.to_string(), None)
     }
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        // A key people put in the wrong place: say where it goes.
+        let misplaced = MISPLACED
+            .iter()
+            .find(|(key, context, _)| *key == field && expected.contains(context));
+        if let Some((_, _, hint)) = misplaced {
+            return DeError::new(format!("unknown key `{field}`"), Some((*hint).to_string()));
+        }
         let help = match did_you_mean(field, expected.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None if expected.is_empty() => "no keys are allowed here".to_string(),

@@ -42,6 +42,55 @@ pub(crate) const KNOBS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The [`Profile`] field a knob sets: its last segment (`multi.kick_scope`),
+/// or its family and last segment (`multi.policy` → `multi_policy`), or
+/// `token.logout_unbind`'s `logout_unbind_default`.
+fn field_of(knob: &str) -> [String; 3] {
+    let (family, last) = knob.split_once('.').unwrap_or(("", knob));
+    [
+        last.to_string(),
+        format!("{family}_{last}"),
+        format!("{last}_default"),
+    ]
+}
+
+/// Every knob's value in each preset, as a Markdown table (scenarios/README.md
+/// includes it; `tests/tidy.rs` keeps it current). A knob whose field is not
+/// found shows `?`, which the tidy test refuses.
+pub fn presets_table() -> String {
+    let presets: Vec<(String, serde_json::Value)> = Profile::NAMES
+        .iter()
+        .filter_map(|n| Profile::by_name(n).map(|p| (n.to_string(), serde_json::json!(p))))
+        .collect();
+    let mut s = String::from("| knob |");
+    for (name, _) in &presets {
+        s.push_str(&format!(" `{name}` |"));
+    }
+    s.push_str("\n|---|");
+    s.push_str(&"---|".repeat(presets.len()));
+    s.push('\n');
+    for (knob, _) in KNOBS {
+        s.push_str(&format!("| `{knob}` |"));
+        for (_, p) in &presets {
+            let value = field_of(knob)
+                .iter()
+                .find_map(|f| p.get(f))
+                .map_or("?".to_string(), |v| match v {
+                    serde_json::Value::String(t) => t.clone(),
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .map(|i| i.as_str().map_or(i.to_string(), String::from))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => other.to_string(),
+                });
+            s.push_str(&format!(" {value} |"));
+        }
+        s.push('\n');
+    }
+    s
+}
+
 /// §12 knobs that exist in RULES.md but have no field in [`Profile`] yet.
 pub(crate) const NOT_IMPLEMENTED: &[&str] = &["multi.targets", "settings.precedence"];
 

@@ -12,7 +12,7 @@ pub(crate) mod at;
 mod de;
 pub(crate) mod diag;
 mod file;
-mod knobs;
+pub mod knobs;
 mod lower;
 pub mod plan;
 pub mod rules;

@@ -264,6 +264,24 @@ fn a_misspelt_section_gets_a_suggestion_and_no_follow_on_errors() {
 }
 
 #[test]
+fn a_key_in_the_wrong_place_says_where_it_goes() {
+    let e = errs_after_head(
+        "steps:\n  - at: \"21:00\"\n    send: { from: alice, group: g1, text: hi }\n",
+    );
+    assert!(
+        e.contains("unknown key `group`") && e.contains("to: { group: g1 }"),
+        "{e}"
+    );
+    let e = errs_after_head(
+        "steps:\n  - at: \"21:00\"\n    vendor_fault: { vendor: fcm, fault: invalid_token }\n",
+    );
+    assert!(
+        e.contains("unknown fault `invalid_token`") && e.contains("invalidate_token: { device:"),
+        "{e}"
+    );
+}
+
+#[test]
 fn structural_errors_in_several_steps_are_all_reported() {
     let e = errs_after_head(
         "steps:\n  - at: \"21:00\"\n    lgin: bob/phone\n  - at: \"21:01\"\n    login: bob/phone\n  - at: 5\n    wait: yes\n",
