@@ -380,8 +380,7 @@ pub(crate) fn lower(
                 vendor,
             );
             let key = DeviceKey::new(name, dname);
-            let token =
-                field(|d| d.token.as_ref()).unwrap_or_else(|| format!("tok-{name}-{dname}"));
+            let token = field(|d| d.token.as_ref()).unwrap_or_else(|| default_token(name, dname));
             let auto_bind = dev.and_then(|d| d.auto_bind).unwrap_or(true);
             cx.devices.insert(
                 key.clone(),
@@ -590,5 +589,29 @@ fn device_cert(
             }
         }
         (None, None) => None,
+    }
+}
+
+/// A device's token when the scenario gives none: `tok-<user>-<device>`,
+/// lengthened to the 8 characters the FCM mock requires of a well-formed
+/// token (`tok-u-a` would silently turn a scenario into an invalid-token case).
+pub(crate) fn default_token(user: &str, device: &str) -> String {
+    let token = format!("tok-{user}-{device}");
+    if token.chars().count() < MIN_TOKEN_CHARS {
+        format!("{token}-token")
+    } else {
+        token
+    }
+}
+
+/// The shortest token the FCM mock treats as well formed (`src/mock/fcm.rs`).
+const MIN_TOKEN_CHARS: usize = 8;
+
+#[cfg(test)]
+mod token_tests {
+    #[test]
+    fn default_tokens_are_long_enough_for_every_mock() {
+        assert_eq!(super::default_token("bob", "phone"), "tok-bob-phone");
+        assert_eq!(super::default_token("u", "a"), "tok-u-a-token");
     }
 }
