@@ -395,3 +395,24 @@ fn shards_split_a_corpus_without_overlap() {
     let (code, out) = pushsim(&["run", dir.to_str().unwrap(), "--shard", "3/2"]);
     assert_eq!(code, 2, "{out}");
 }
+
+#[test]
+fn new_writes_a_scenario_that_passes_and_refuses_to_overwrite() {
+    let dir = scratch("new", &[]);
+    let d = dir.to_str().unwrap();
+    let (code, out) = pushsim(&["new", "dnd/lunch_break", "--dir", d]);
+    assert_eq!(code, 0, "{out}");
+    let file = dir.join("dnd/lunch_break.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("# yaml-language-server: $schema=../../scenario.schema.json"),
+        "{text}"
+    );
+    let (code, out) = pushsim(&["run", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "the scaffold passes as written: {out}");
+    let (code, out) = pushsim(&["new", "dnd/lunch_break", "--dir", d]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("not overwritten"), "{out}");
+    let (code, out) = pushsim(&["new", "../escape", "--dir", d]);
+    assert_eq!(code, 2, "{out}");
+}

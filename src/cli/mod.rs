@@ -190,6 +190,25 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 2_000_000)]
         max_ticks: u64,
     },
+    /// Start a new scenario: writes a commented, passing file to fill in.
+    ///
+    /// Examples:
+    ///   pushsim new dnd/lunch_break          # scenarios/dnd/lunch_break.yaml
+    ///   pushsim new my_case --profile tencent
+    ///
+    /// Then: edit it, `pushsim run FILE` until expect: holds, `pushsim run FILE
+    /// --accept` to write its snapshot, read it, commit both.
+    #[command(verbatim_doc_comment)]
+    New {
+        /// Path under scenarios/ without .yaml (`area/name`).
+        name: String,
+        /// The profile it runs under.
+        #[arg(long, default_value = "easemob")]
+        profile: String,
+        /// The scenarios folder to write into.
+        #[arg(long, default_value = "scenarios")]
+        dir: PathBuf,
+    },
     /// Look up the rules every verdict cites (`no push [DNDW-04]`).
     ///
     /// Examples:
@@ -322,6 +341,7 @@ pub fn main() -> ExitCode {
             max_ticks,
         } => conform::serve_reference(&listen, mutant.as_deref(), max_ticks),
         Command::Coverage { paths, gaps, quiet } => coverage(&paths, &gaps, quiet),
+        Command::New { name, profile, dir } => tools::new_scenario(&dir, &name, &profile),
         Command::Rules {
             ids,
             grep,

@@ -237,3 +237,88 @@ pub(super) fn rules(ids: &[String], grep: Option<&str>, markdown: bool) -> ExitC
     }
     status
 }
+
+/// The file `pushsim new` writes: one offline push, commented, passing.
+fn scenario_template(name: &str, profile: &str, schema: &str) -> String {
+    format!(
+        "# yaml-language-server: $schema={schema}
+# Every key: scenarios/README.md. Rule ids: `pushsim rules ID`, docs/rules.md.
+version: 1
+name: {name}
+about: >-
+  What this scenario shows and why (one or two sentences).
+rules: [PRS-06]                 # the rule ids it checks
+tags: []
+profile: {profile}
+start: 2026-03-02T09:00:00+08:00
+
+app:
+  certs: {{ fcm-prod: {{ vendor: fcm }} }}
+
+users:
+  alice: {{}}
+  bob:
+    devices:
+      phone: {{ platform: android, vendor: fcm, cert: fcm-prod }}
+
+steps:
+  - at: \"09:00\"
+    login: bob/phone
+  - at: \"09:01\"
+    kill: bob/phone             # a killed app is offline: pushed (PRS-06)
+  - at: \"09:10\"
+    send: {{ from: alice, to: bob, text: \"hello\" }}
+
+expect:
+  - push: {{ device: bob/phone, text: \"hello\", at: \"09:10\" }}
+  - pushes: {{ device: bob/phone, count: 1 }}
+"
+    )
+}
+
+pub(super) fn new_scenario(dir: &Path, name: &str, profile: &str) -> ExitCode {
+    let rel = name.trim_end_matches(".yaml").trim_matches('/');
+    let ok_part = |p: &str| {
+        !p.is_empty()
+            && p != ".."
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if !rel.split('/').all(ok_part) {
+        eprintln!("error: `{name}` is not `area/name` (letters, digits, `_`, `-`)");
+        return ExitCode::from(2);
+    }
+    if crate::core::profile::Profile::by_name(profile).is_none() {
+        let names = crate::core::profile::Profile::NAMES.join(", ");
+        eprintln!("error: no profile `{profile}` (profiles: {names})");
+        return ExitCode::from(2);
+    }
+    let path = dir.join(format!("{rel}.yaml"));
+    if path.exists() {
+        eprintln!("error: {} exists; not overwritten", path.display());
+        return ExitCode::from(2);
+    }
+    let depth = rel.matches('/').count() + 1;
+    let schema = format!("{}scenario.schema.json", "../".repeat(depth));
+    let title = rel.rsplit('/').next().unwrap_or(rel).replace('_', " ");
+    if let Some(parent) = path.parent() {
+        if let Err(e) = std::fs::create_dir_all(parent) {
+            eprintln!("error: cannot create {}: {e}", parent.display());
+            return ExitCode::from(2);
+        }
+    }
+    if let Err(e) = std::fs::write(&path, scenario_template(&title, profile, &schema)) {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return ExitCode::from(2);
+    }
+    println!("wrote {}", path.display());
+    println!(
+        "next: edit it, then `pushsim run {}` until expect: holds,",
+        path.display()
+    );
+    println!(
+        "      `pushsim run {} --accept` writes its snapshot; read it, commit both",
+        path.display()
+    );
+    ExitCode::SUCCESS
+}
