@@ -237,6 +237,13 @@ fn yaml_syntax_error_has_a_position() {
     let e = errs("name: t\nabout: [a\nrules: []\n");
     assert!(e.starts_with("t.yaml:3:"), "{e}");
     assert!(e.contains(": error: YAML syntax: "), "{e}");
+    assert!(
+        e.contains("help: look at this line and the one before"),
+        "{e}"
+    );
+    // A tab in the indentation is named with its line (issue 11).
+    let e = errs("name: t\nabout: t\n\tstart: x\n");
+    assert!(e.contains("help: line 3 is indented with a tab"), "{e}");
 }
 
 #[test]

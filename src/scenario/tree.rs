@@ -432,6 +432,25 @@ fn unprintable(text: &str) -> Option<(Pos, char)> {
 
 /// Parses `text` into its single document. A syntax error is one error;
 /// duplicate keys and unsupported constructs are reported all together.
+/// What to look at for a YAML syntax error reported on `line` (1-based):
+/// a tab in the indentation up to there (YAML forbids it), else the usual
+/// causes, which are often on the line before the one the parser names.
+fn syntax_help(text: &str, line: usize) -> String {
+    // The scanner may stop on the line before the tab (`found a tab`).
+    let tabbed = text.lines().take(line + 1).enumerate().find(|(_, l)| {
+        l.chars()
+            .take_while(|c| c.is_whitespace())
+            .any(|c| c == '\t')
+    });
+    match tabbed {
+        Some((i, _)) => format!(
+            "line {} is indented with a tab; YAML indents with spaces only",
+            i + 1
+        ),
+        None => "look at this line and the one before: indentation, a missing `:` or space after it, an unclosed [ { or quote; a value with `: ` or ` #` needs quotes".into(),
+    }
+}
+
 pub(crate) fn parse(text: &str) -> Result<Node, Vec<TreeError>> {
     // A byte-order mark may open the file (editors on Windows write one).
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -451,7 +470,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, Vec<TreeError>> {
         return Err(vec![TreeError {
             pos,
             message: format!("YAML syntax: {}", e.info()),
-            help: None,
+            help: Some(syntax_help(text, pos.line as usize)),
         }]);
     }
     if !b.errors.is_empty() {
