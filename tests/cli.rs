@@ -416,3 +416,47 @@ fn new_writes_a_scenario_that_passes_and_refuses_to_overwrite() {
     let (code, out) = pushsim(&["new", "../escape", "--dir", d]);
     assert_eq!(code, 2, "{out}");
 }
+
+#[test]
+fn mocks_serve_listens_on_the_ports_asked_for() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let port = port.min(65000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pushsim"))
+        .args([
+            "mocks",
+            "serve",
+            "--vendors",
+            "fcm,huawei",
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut manifest = String::new();
+    // The manifest is one pretty-printed JSON document: read until it closes.
+    loop {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() == 0 {
+            break;
+        }
+        manifest.push_str(&line);
+        if line == "}\n" {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        manifest.contains(&format!("http://127.0.0.1:{port}")),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains(&format!("http://127.0.0.1:{}", port + 1)),
+        "{manifest}"
+    );
+}

@@ -276,6 +276,13 @@ enum MocksCommand {
         /// Only these vendors (comma-separated); default: every vendor with a mock.
         #[arg(long, value_delimiter = ',')]
         vendors: Vec<String>,
+        /// Listen on this address (default loopback only).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Fixed ports: the first vendor on PORT, the next on PORT+1, … in
+        /// the order of --vendors (or of the manifest); default: free ports.
+        #[arg(long)]
+        port: Option<u16>,
     },
 }
 
@@ -316,8 +323,13 @@ pub fn main() -> ExitCode {
             timeline,
         } => explain(&file, seed, timeline),
         Command::Mocks {
-            command: MocksCommand::Serve { vendors },
-        } => serve_mocks(&vendors),
+            command:
+                MocksCommand::Serve {
+                    vendors,
+                    host,
+                    port,
+                },
+        } => serve_mocks(&vendors, &host, port),
         Command::Conform {
             sut,
             paths,

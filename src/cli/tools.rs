@@ -80,7 +80,7 @@ pub(super) fn explain(file: &Path, seed: Option<u64>, timeline: bool) -> ExitCod
     }
 }
 
-pub(super) fn serve_mocks(names: &[String]) -> ExitCode {
+pub(super) fn serve_mocks(names: &[String], host: &str, port: Option<u16>) -> ExitCode {
     use crate::core::model::Vendor;
     use crate::core::time::SimTime;
     use crate::mock::spec::MockSpec;
@@ -109,7 +109,11 @@ pub(super) fn serve_mocks(names: &[String]) -> ExitCode {
         SimTime(since.as_millis() as i64)
     });
     let kind = crate::mock::fleet::ShellKind::Bounded;
-    let fleet = match crate::mock::fleet::MockFleet::start_with(&vendors, wall, kind) {
+    let at = match (host, port) {
+        ("127.0.0.1", None) => None,
+        (h, p) => Some((h, p.unwrap_or(0))),
+    };
+    let fleet = match crate::mock::fleet::MockFleet::start_at(&vendors, wall, kind, at) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");

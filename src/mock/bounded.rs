@@ -30,7 +30,12 @@ pub struct Bounded {
 impl Bounded {
     /// Serves `shell` on a fresh loopback port, on a thread of its own.
     pub fn start(shell: Shell) -> std::io::Result<Bounded> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        Bounded::start_on(shell, "127.0.0.1:0")
+    }
+
+    /// Serves `shell` on `addr` (`host:port`; port 0 picks one).
+    pub fn start_on(shell: Shell, addr: &str) -> std::io::Result<Bounded> {
+        let listener = std::net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let runtime = tokio::runtime::Builder::new_current_thread()

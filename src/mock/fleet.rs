@@ -84,11 +84,23 @@ impl MockFleet {
         fallback: Fallback,
         kind: ShellKind,
     ) -> Result<MockFleet, FleetError> {
+        MockFleet::start_at(vendors, fallback, kind, None)
+    }
+
+    /// [`MockFleet::start_with`] on fixed addresses: with `at = Some((host,
+    /// port))` the bounded shells listen on `host`, the i-th vendor on
+    /// `port + i` (`mocks serve --host/--port`, for a SUT configured once).
+    pub fn start_at(
+        vendors: &[Vendor],
+        fallback: Fallback,
+        kind: ShellKind,
+        at: Option<(&str, u16)>,
+    ) -> Result<MockFleet, FleetError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .map_err(FleetError::Runtime)?;
         let mut mocks = BTreeMap::new();
-        for &vendor in vendors {
+        for (i, &vendor) in vendors.iter().enumerate() {
             let spec = MockSpec::load(vendor)?;
             let credentials = spec.credentials(vendor);
             let model = Arc::new(Mutex::new(Model::new(vendor, spec)));
@@ -107,9 +119,24 @@ impl MockFleet {
                     mount(&server, &shell).await;
                     server
                 })),
-                ShellKind::Bounded => Server::Bounded(
-                    super::bounded::Bounded::start(shell.clone()).map_err(FleetError::Listen)?,
-                ),
+                ShellKind::Bounded => {
+                    let addr = match at {
+                        Some((host, 0)) => format!("{host}:0"),
+                        Some((host, port)) => {
+                            let port = u16::try_from(usize::from(port) + i).map_err(|_| {
+                                FleetError::Listen(std::io::Error::other(format!(
+                                    "port {port} + {i} is over 65535"
+                                )))
+                            })?;
+                            format!("{host}:{port}")
+                        }
+                        None => "127.0.0.1:0".to_string(),
+                    };
+                    Server::Bounded(
+                        super::bounded::Bounded::start_on(shell.clone(), &addr)
+                            .map_err(FleetError::Listen)?,
+                    )
+                }
             };
             mocks.insert(
                 vendor,
