@@ -141,9 +141,22 @@ impl Im {
                     self.send_to(&device, ServerFrame::Sync { msgs });
                 }
                 Output::Decided(d) => {
+                    // The server cannot tell a silent connection from a live
+                    // one; the world can. Held back as online while the device
+                    // has in fact gone quiet is PRS-07's blind window, not PRS-02.
+                    let silent = self.shared.silent.borrow().contains(&d.device);
                     let verdict = match d.verdict {
                         Verdict::Push { vendor, rule, .. } => TraceVerdict::Push { vendor, rule },
                         Verdict::Online => TraceVerdict::Online,
+                        Verdict::Suppressed(s) if silent && s.rule == "PRS-02" => {
+                            TraceVerdict::Suppressed {
+                                rule: "PRS-07",
+                                reason: format!(
+                                    "{}; the connection has gone silent, and counts as online until the heartbeat timeout",
+                                    s.reason
+                                ),
+                            }
+                        }
                         Verdict::Suppressed(s) => TraceVerdict::Suppressed {
                             rule: s.rule,
                             reason: s.reason,
