@@ -460,3 +460,24 @@ fn mocks_serve_listens_on_the_ports_asked_for() {
         "{manifest}"
     );
 }
+
+#[test]
+fn no_request_and_not_delivered_fail_when_the_message_went_out() {
+    // GOOD pushes "hi" to the killed phone: a request went out, and a login
+    // afterwards syncs the message to it.
+    let text = format!(
+        "{}  - at: \"09:20\"\n    login: bob/phone\nexpect:\n  - no_request: {{ device: bob/phone, text: \"hi\" }}\n  - not_delivered: {{ device: bob/phone, text: \"hi\" }}\n",
+        GOOD.trim_end_matches("expect:\n")
+    );
+    let dir = scratch("negative", &[("n.yaml", &text)]);
+    let (code, out) = pushsim(&["run", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("expected no vendor request to bob/phone"),
+        "{out}"
+    );
+    assert!(
+        out.contains("expected bob/phone never receives \"hi\"; got it received m1 at"),
+        "{out}"
+    );
+}

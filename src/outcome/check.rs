@@ -179,6 +179,16 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                     ));
                 }
             }
+            ExpectKind::NoRequest(filter) => {
+                let hits: Vec<&PushRecord> =
+                    o.pushes.iter().filter(|p| matches(filter, p)).collect();
+                if !hits.is_empty() {
+                    out.push(fail(
+                        format!("no vendor request {}", describe_filter(plan, filter)),
+                        list(plan, &hits),
+                    ));
+                }
+            }
             ExpectKind::Pushes { filter, count } => {
                 let hits: Vec<&PushRecord> = sent
                     .iter()
@@ -277,6 +287,24 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                         } else {
                             seen.join(", ")
                         },
+                    ));
+                }
+            }
+            ExpectKind::NotDelivered { device, text } => {
+                let got = o
+                    .received
+                    .get(device)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let hits: Vec<String> = got
+                    .iter()
+                    .filter(|(_, _, t)| t == text)
+                    .map(|(at, m, _)| format!("{m} at {}", plan.display_zone.format(*at)))
+                    .collect();
+                if !hits.is_empty() {
+                    out.push(fail(
+                        format!("{device} never receives {text:?}"),
+                        format!("it received {}", hits.join(", ")),
                     ));
                 }
             }

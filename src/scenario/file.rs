@@ -52,9 +52,11 @@ pub(crate) const ACTION_KEYS: &[&str] = &[
 pub(crate) const EXPECT_KEYS: &[&str] = &[
     "push",
     "no_push",
+    "no_request",
     "pushes",
     "badge",
     "delivered",
+    "not_delivered",
     "vendor_error",
     "settings",
 ];
@@ -840,12 +842,16 @@ pub(crate) struct ExpectFile {
     pub(crate) push: Option<PushFile>,
     /// No push matches.
     pub(crate) no_push: Option<FilterFile>,
+    /// No vendor request at all matches (accepted or not).
+    pub(crate) no_request: Option<FilterFile>,
     /// Exactly `count` pushes match.
     pub(crate) pushes: Option<PushesFile>,
     /// The last matching push carried this badge.
     pub(crate) badge: Option<BadgeFile>,
     /// The device received the message online or by sync.
     pub(crate) delivered: Option<DeliveredFile>,
+    /// The device never received the message, online or by sync.
+    pub(crate) not_delivered: Option<DeliveredFile>,
     pub(crate) settings: Option<SettingsExpectFile>,
 }
 

@@ -180,6 +180,8 @@ pub enum ExpectKind {
     },
     /// No push matches.
     NoPush(PushFilter),
+    /// No vendor request matches, accepted or refused.
+    NoRequest(PushFilter),
     /// Exactly `count` pushes match.
     Pushes {
         /// Which pushes.
@@ -216,6 +218,13 @@ pub enum ExpectKind {
     },
     /// The device received this message online or by sync.
     Delivered {
+        /// Device.
+        device: DeviceKey,
+        /// Text.
+        text: String,
+    },
+    /// The device never received this message, online or by sync.
+    NotDelivered {
         /// Device.
         device: DeviceKey,
         /// Text.

@@ -740,6 +740,11 @@ impl Ex<'_, '_> {
                 .filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())
                 .map(ExpectKind::NoPush);
         }
+        if let Some(x) = &e.no_request {
+            return self
+                .filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())
+                .map(ExpectKind::NoRequest);
+        }
         if let Some(x) = &e.pushes {
             let filter = self.filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())?;
             return Some(ExpectKind::Pushes {
@@ -765,6 +770,14 @@ impl Ex<'_, '_> {
             let device = self.cx.device(&p.key("device"), &x.device);
             let text = self.text(&p.key("text"), &x.text);
             return Some(ExpectKind::Delivered {
+                device: device?,
+                text: text?,
+            });
+        }
+        if let Some(x) = &e.not_delivered {
+            let device = self.cx.device(&p.key("device"), &x.device);
+            let text = self.text(&p.key("text"), &x.text);
+            return Some(ExpectKind::NotDelivered {
                 device: device?,
                 text: text?,
             });
