@@ -94,12 +94,12 @@ fn corpus_line(corpus: &Path) {
     }
 }
 
-/// N users with one device each: all log in, half are killed, 100 messages
-/// a virtual minute apart.
-pub fn devices_scenario(n: usize) -> String {
-    let mut s = String::from(
-        "name: devices\nabout: bench\nrules: [VND-01]\nstart: 2026-03-02T00:00:00+08:00\n\
-         app:\n  certs: { fcm-prod: { vendor: fcm }, hw-prod: { vendor: huawei } }\nusers:\n",
+/// `n` users with one phone each (FCM and Huawei by turns): all log in at
+/// 00:00, every other one is killed at 00:01. The steps that follow are the caller's.
+fn users_logged_in(name: &str, n: usize) -> String {
+    let mut s = format!(
+        "name: {name}\nabout: bench\nrules: [VND-01]\nstart: 2026-03-02T00:00:00+08:00\n\
+         app:\n  certs: {{ fcm-prod: {{ vendor: fcm }}, hw-prod: {{ vendor: huawei }} }}\nusers:\n"
     );
     for u in 0..n {
         let (v, c) = if u % 2 == 0 {
@@ -118,6 +118,13 @@ pub fn devices_scenario(n: usize) -> String {
     for u in (0..n).step_by(2) {
         s.push_str(&format!("  - at: \"00:01\"\n    kill: u{u}/phone\n"));
     }
+    s
+}
+
+/// N users with one device each: all log in, half are killed, 100 messages
+/// a virtual minute apart.
+pub fn devices_scenario(n: usize) -> String {
+    let mut s = users_logged_in("devices", n);
     for i in 0..100 {
         let (from, to) = ((i * 7) % n, (i * 13 + 1) % n);
         s.push_str(&format!(
@@ -454,27 +461,7 @@ fn bridge_line() {
 pub fn scale_scenario(users: usize, messages: usize) -> String {
     use rand::{Rng, SeedableRng};
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let mut s = String::from(
-        "name: scale\nabout: bench\nrules: [VND-01]\nstart: 2026-03-02T00:00:00+08:00\n\
-         app:\n  certs: { fcm-prod: { vendor: fcm }, hw-prod: { vendor: huawei } }\nusers:\n",
-    );
-    for u in 0..users {
-        let (v, c) = if u % 2 == 0 {
-            ("fcm", "fcm-prod")
-        } else {
-            ("huawei", "hw-prod")
-        };
-        s.push_str(&format!(
-            "  u{u}:\n    devices:\n      phone: {{ vendor: {v}, cert: {c} }}\n"
-        ));
-    }
-    s.push_str("steps:\n");
-    for u in 0..users {
-        s.push_str(&format!("  - at: \"00:00\"\n    login: u{u}/phone\n"));
-    }
-    for u in (0..users).step_by(2) {
-        s.push_str(&format!("  - at: \"00:01\"\n    kill: u{u}/phone\n"));
-    }
+    let mut s = users_logged_in("scale", users);
     // Relative offsets (`+862ms`) keep the even spacing exact to the millisecond.
     s.push_str("  - at: \"00:02\"\n    wait: true\n");
     let start_ms = 120_000u64;

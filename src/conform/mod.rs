@@ -112,14 +112,7 @@ pub fn reference(plan: &Plan) -> Result<Outcome, String> {
 /// The SUT's outcome of `plan`, played against mocks of its own, and the
 /// number of calls it took.
 pub fn observe(plan: &Plan, sut: &Sut) -> Result<(Outcome, u64), String> {
-    let vendors: Vec<Vendor> = plan
-        .server
-        .certs
-        .values()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let vendors = plan.vendors();
     // The bounded shell: a SUT sends when it likes, and nothing is kept per request.
     let fleet = MockFleet::start_with(
         &vendors,

@@ -10,14 +10,13 @@
 
 use super::target::{Stopped, Target};
 use super::trace::{Event, TraceEntry};
-use crate::core::model::Vendor;
 use crate::core::time::SimTime;
 use crate::mock::fleet::MockFleet;
 use crate::scenario::plan::{Action, Plan, Step};
 use crate::sim::dispatch;
 use crate::sim::shared::{ApiOrder, DeviceCmd, DeviceOrder, Shared};
 use crate::sim::world::{self, World};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Limits and overrides of one run.
@@ -99,14 +98,7 @@ pub fn step_idle(plan: &Plan, ticks: u64) -> u64 {
 
 /// The mock fleet, the shared state and the turmoil world of a run.
 fn setup<'a>(plan: &Plan, seed: u64) -> Result<(MockFleet, Rc<Shared>, World<'a>), String> {
-    let vendors: Vec<Vendor> = plan
-        .server
-        .certs
-        .values()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let vendors = plan.vendors();
     let fleet =
         MockFleet::start(&vendors).map_err(|e| format!("cannot start the mock vendors: {e}"))?;
     let credentials = plan

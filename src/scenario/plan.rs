@@ -43,6 +43,14 @@ pub struct Plan {
     pub cert_options: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+impl Plan {
+    /// The vendors its certs use, sorted, each once: the mocks a run starts.
+    pub fn vendors(&self) -> Vec<Vendor> {
+        let set: std::collections::BTreeSet<Vendor> = self.server.certs.values().copied().collect();
+        set.into_iter().collect()
+    }
+}
+
 /// A declared device.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
