@@ -285,20 +285,15 @@ impl Target for HttpTarget<'_> {
 
 /// The `reset` body for `plan` with `fleet`'s mocks.
 pub fn setup_of(plan: &Plan, fleet: &MockFleet) -> Setup {
-    let certs = plan
-        .server
-        .certs
-        .iter()
-        .map(|(name, vendor)| {
-            let mut credentials = fleet.credentials(*vendor);
-            for (k, v) in plan.cert_options.get(name).into_iter().flatten() {
-                credentials.options.insert(k.clone(), v.clone());
-            }
+    let certs = fleet
+        .cert_credentials(plan)
+        .into_iter()
+        .map(|(name, credentials)| {
             let access = CertAccess {
-                base_url: fleet.base_url(*vendor),
+                base_url: fleet.base_url(credentials.vendor),
                 credentials,
             };
-            (name.clone(), access)
+            (name, access)
         })
         .collect();
     Setup {

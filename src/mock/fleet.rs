@@ -209,6 +209,25 @@ impl MockFleet {
         self.get(vendor).credentials.clone()
     }
 
+    /// Per cert of `plan`, the credentials this fleet accepts with the
+    /// scenario's app options applied (its options win; "" leaves a field out).
+    pub fn cert_credentials(
+        &self,
+        plan: &crate::scenario::plan::Plan,
+    ) -> BTreeMap<String, Credentials> {
+        plan.server
+            .certs
+            .iter()
+            .map(|(name, v)| {
+                let mut creds = self.credentials(*v);
+                for (k, value) in plan.cert_options.get(name).into_iter().flatten() {
+                    creds.options.insert(k.clone(), value.clone());
+                }
+                (name.clone(), creds)
+            })
+            .collect()
+    }
+
     /// Makes a device token invalid at a vendor (the user uninstalled the app).
     pub fn invalidate_token(&self, vendor: Vendor, token: &str) {
         if let Some(r) = self.mocks.get(&vendor) {

@@ -101,19 +101,7 @@ fn setup<'a>(plan: &Plan, seed: u64) -> Result<(MockFleet, Rc<Shared>, World<'a>
     let vendors = plan.vendors();
     let fleet =
         MockFleet::start(&vendors).map_err(|e| format!("cannot start the mock vendors: {e}"))?;
-    let credentials = plan
-        .server
-        .certs
-        .iter()
-        .map(|(name, v)| {
-            let mut creds = fleet.credentials(*v);
-            // The scenario's options win; "" leaves the field out.
-            for (k, value) in plan.cert_options.get(name).into_iter().flatten() {
-                creds.options.insert(k.clone(), value.clone());
-            }
-            (name.clone(), creds)
-        })
-        .collect();
+    let credentials = fleet.cert_credentials(plan);
     let base_urls = vendors
         .iter()
         .map(|v| (*v, fleet.base_url(*v)))
