@@ -617,11 +617,14 @@ impl Presence {
     }
 }
 
-/// Delivered over the live connection instead of pushed (PRS-02/03).
+/// Delivered over the live connection instead of pushed (PRS-02/03; PRS-07
+/// when the connection has gone silent and the server cannot know yet).
 fn is_online_verdict(v: &TraceVerdict) -> bool {
     match v {
         TraceVerdict::Online => true,
-        TraceVerdict::Suppressed { rule, .. } => *rule == "PRS-02" || *rule == "PRS-03",
+        TraceVerdict::Suppressed { rule, .. } => {
+            *rule == "PRS-02" || *rule == "PRS-03" || *rule == "PRS-07"
+        }
         TraceVerdict::Push { .. } => false,
     }
 }
