@@ -22,6 +22,7 @@ pub mod conform;
 pub mod core;
 pub mod coverage;
 pub mod driver;
+pub mod http_thread;
 pub mod mock;
 pub mod outcome;
 pub mod run;

@@ -15,7 +15,6 @@ use crate::run::observe::{merge, Observer};
 use crate::run::target::{Stopped, Target};
 use crate::run::trace::{Event, TraceEntry};
 use crate::scenario::plan::{Action, Plan, Step};
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Most deadlines a SUT may report between two steps (or after the last)
@@ -312,14 +311,7 @@ pub fn setup_of(plan: &Plan, fleet: &MockFleet) -> Setup {
 /// Observations as trace events: online deliveries one by one, a login's
 /// sync as one event per device and time.
 fn received_events(plan: &Plan, obs: &Observations) -> Vec<TraceEntry> {
-    let texts: BTreeMap<_, _> = plan
-        .steps
-        .iter()
-        .filter_map(|s| match &s.action {
-            Action::Api(crate::core::io::ApiRequest::Send(m)) => Some((m.id, m.text.clone())),
-            _ => None,
-        })
-        .collect();
+    let texts = plan.texts();
     let text = |m| texts.get(&m).cloned().unwrap_or_default();
     let mut out: Vec<TraceEntry> = Vec::new();
     for r in &obs.received {

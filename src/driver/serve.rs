@@ -19,7 +19,6 @@ use crate::sim::{dispatch, shared::Shared, world};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::rc::Rc;
 use std::sync::mpsc;
 
@@ -51,28 +50,21 @@ type Reply = tokio::sync::oneshot::Sender<(u16, String)>;
 
 /// A running server; it stops when dropped.
 pub struct Serving {
-    addr: std::net::SocketAddr,
-    http: Option<std::thread::JoinHandle<()>>,
+    http: Option<crate::http_thread::HttpThread>,
     session: Option<std::thread::JoinHandle<()>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Serving {
     /// `http://127.0.0.1:port`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.http.as_ref().map_or_else(String::new, |h| h.uri())
     }
 }
 
 impl Drop for Serving {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.http.take() {
-            let _ = t.join();
-        }
-        // The session thread ends when the HTTP side's senders are gone.
+        // The HTTP side first: the session thread ends when its senders are gone.
+        drop(self.http.take());
         if let Some(t) = self.session.take() {
             let _ = t.join();
         }
@@ -81,56 +73,19 @@ impl Drop for Serving {
 
 /// Starts serving.
 pub fn start(opts: ServeOptions) -> std::io::Result<Serving> {
-    let listener = std::net::TcpListener::bind(opts.addr)?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
+    let addr = opts.addr.to_string();
     let (calls, inbox) = mpsc::channel::<(Call, Reply)>();
     let session = std::thread::Builder::new()
         .name("serve-session".into())
         .spawn(move || session(inbox, &opts))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel();
-    let http = std::thread::Builder::new()
-        .name("serve-http".into())
-        .spawn(move || {
-            runtime.block_on(async move {
-                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                    return;
-                };
-                tokio::select! {
-                    _ = accept_loop(listener, calls) => {}
-                    _ = stopped => {}
-                }
-            });
-        })?;
+    let http = crate::http_thread::HttpThread::start(&addr, "serve", move |req| {
+        let calls = calls.clone();
+        async move { answer(&calls, req).await }
+    })?;
     Ok(Serving {
-        addr,
         http: Some(http),
         session: Some(session),
-        stop: Some(stop),
     })
-}
-
-async fn accept_loop(listener: tokio::net::TcpListener, calls: mpsc::Sender<(Call, Reply)>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let calls = calls.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let calls = calls.clone();
-                async move { Ok::<_, Infallible>(answer(&calls, req).await) }
-            });
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let builder =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            let _ = builder.serve_connection(io, service).await;
-        });
-    }
 }
 
 fn error(what: impl Into<String>) -> String {
@@ -297,61 +252,62 @@ fn scenario(
         })
     };
     let _ = reply.send(clock(&target));
+    // Once the world stops (harness trouble), every call but a reset says why.
     let mut stopped: Option<String> = None;
     loop {
         let (call, reply) = inbox.recv().ok()?;
-        let answer = match call {
+        let outcome = match call {
             Call::Reset(setup) => return Some((setup, reply)),
-            Call::Capabilities => json(&capabilities(opts)),
-            Call::Observations => json(&observations(&shared.trace_from(0))),
-            _ if stopped.is_some() => (500, error(stopped.clone().unwrap_or_default())),
+            Call::Capabilities => Ok(json(&capabilities(opts))),
+            Call::Observations => Ok(json(&observations(&shared.trace_from(0)))),
+            _ if stopped.is_some() => Err(()),
             // An advance to the present settles what is under way.
-            Call::Advance(a) => match if a.to > target.now() {
-                target.advance(a.to)
-            } else {
-                target.settle()
-            } {
-                Ok(()) => clock(&target),
-                Err(_) => {
-                    stopped = Some(trouble(&shared));
-                    (500, error(stopped.clone().unwrap_or_default()))
-                }
-            },
-            Call::Step(call) if undeclared(&plan, &call.action).is_some() => {
-                let what = undeclared(&plan, &call.action).unwrap_or_default();
-                (
+            Call::Advance(a) => {
+                let moved = if a.to > target.now() {
+                    target.advance(a.to)
+                } else {
+                    target.settle()
+                };
+                moved.map(|()| clock(&target)).map_err(|_| ())
+            }
+            Call::Step(call) => match undeclared(&plan, &call.action) {
+                Some(device) => Ok((
                     400,
                     error(format!(
-                        "step {}: device {what} is not among the reset's devices",
+                        "step {}: device {device} is not among the reset's devices",
                         call.seq
                     )),
-                )
-            }
-            Call::Step(call) => {
-                let mut action = call.action;
-                if let Some(m) = opts.mutant {
-                    (m.step)(&mut action);
-                }
-                let step = Step {
-                    at: call.at,
-                    seq: call.seq,
-                    line: call.line,
-                    action,
-                    expect_rejected: false,
-                };
-                let mark = shared.trace_len();
-                match target.apply(&step).and_then(|()| target.settle_orders()) {
-                    Ok(()) => json(&StepReply {
-                        answer: step_answer(step.seq, &shared.trace_from(mark)),
-                        next_deadline: target.next_deadline(),
-                    }),
-                    Err(_) => {
-                        stopped = Some(trouble(&shared));
-                        (500, error(stopped.clone().unwrap_or_default()))
+                )),
+                None => {
+                    let mut action = call.action;
+                    if let Some(m) = opts.mutant {
+                        (m.step)(&mut action);
                     }
+                    let step = Step {
+                        at: call.at,
+                        seq: call.seq,
+                        line: call.line,
+                        action,
+                        expect_rejected: false,
+                    };
+                    let mark = shared.trace_len();
+                    target
+                        .apply(&step)
+                        .and_then(|()| target.settle_orders())
+                        .map(|()| {
+                            json(&StepReply {
+                                answer: step_answer(step.seq, &shared.trace_from(mark)),
+                                next_deadline: target.next_deadline(),
+                            })
+                        })
+                        .map_err(|_| ())
                 }
-            }
+            },
         };
+        let answer = outcome.unwrap_or_else(|()| {
+            let why = stopped.get_or_insert_with(|| trouble(&shared));
+            (500, error(why.clone()))
+        });
         let _ = reply.send(answer);
     }
 }

@@ -14,7 +14,6 @@ use super::shell::Shell;
 use crate::vendor::HttpResponse;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use std::convert::Infallible;
 
 /// The largest request body read; a larger one is refused with 413 without
 /// being kept (every vendor's own limit is far below; VENDORS.md).
@@ -22,9 +21,7 @@ pub const MAX_BODY: usize = 8 << 20;
 
 /// A running bounded server; it stops when dropped.
 pub struct Bounded {
-    addr: std::net::SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    http: crate::http_thread::HttpThread,
 }
 
 impl Bounded {
@@ -35,67 +32,16 @@ impl Bounded {
 
     /// Serves `shell` on `addr` (`host:port`; port 0 picks one).
     pub fn start_on(shell: Shell, addr: &str) -> std::io::Result<Bounded> {
-        let listener = std::net::TcpListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel();
-        let thread = std::thread::Builder::new()
-            .name(format!("mock-{}", addr.port()))
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = accept_loop(listener, shell) => {}
-                        _ = stopped => {}
-                    }
-                });
-            })?;
-        Ok(Bounded {
-            addr,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
+        let http = crate::http_thread::HttpThread::start(addr, "mock", move |req| {
+            let shell = shell.clone();
+            async move { answer(&shell, req).await }
+        })?;
+        Ok(Bounded { http })
     }
 
     /// `http://127.0.0.1:port`.
     pub fn uri(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for Bounded {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-async fn accept_loop(listener: tokio::net::TcpListener, shell: Shell) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue; // out of descriptors for a moment: try again
-        };
-        let _ = stream.set_nodelay(true); // small answers go out at once
-        let shell = shell.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let shell = shell.clone();
-                async move { Ok::<_, Infallible>(answer(&shell, req).await) }
-            });
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let builder =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            let _ = builder.serve_connection(io, service).await;
-        });
+        self.http.uri()
     }
 }
 

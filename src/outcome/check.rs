@@ -166,25 +166,17 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                     out.push(fail(want, got));
                 }
             }
-            ExpectKind::NoPush(filter) => {
-                let hits: Vec<&PushRecord> = sent
-                    .iter()
-                    .copied()
-                    .filter(|p| matches(filter, p))
-                    .collect();
-                if !hits.is_empty() {
-                    out.push(fail(
-                        format!("no push {}", describe_filter(plan, filter)),
-                        list(plan, &hits),
-                    ));
-                }
-            }
-            ExpectKind::NoRequest(filter) => {
+            ExpectKind::NoPush(filter) | ExpectKind::NoRequest(filter) => {
+                // `no_push` looks at accepted pushes, `no_request` at every request.
+                let (pool, what) = match &e.kind {
+                    ExpectKind::NoPush(_) => (sent.clone(), "no push"),
+                    _ => (o.pushes.iter().collect(), "no vendor request"),
+                };
                 let hits: Vec<&PushRecord> =
-                    o.pushes.iter().filter(|p| matches(filter, p)).collect();
+                    pool.into_iter().filter(|p| matches(filter, p)).collect();
                 if !hits.is_empty() {
                     out.push(fail(
-                        format!("no vendor request {}", describe_filter(plan, filter)),
+                        format!("{what} {}", describe_filter(plan, filter)),
                         list(plan, &hits),
                     ));
                 }

@@ -12,13 +12,12 @@
 //! and on the vendor's answer; the reference's extra payload keys and the
 //! app's vendor options are its business.
 
-use super::render::escape_invisible;
+use super::render::q;
 use super::summarize::Outcome;
-use crate::core::io::ApiRequest;
 use crate::core::model::{DeviceKey, MsgId};
 use crate::core::time::SimTime;
 use crate::run::trace::Event;
-use crate::scenario::plan::{Action, Plan};
+use crate::scenario::plan::Plan;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -42,10 +41,6 @@ pub struct Fact {
     pub text: String,
 }
 
-fn q(s: &str) -> String {
-    escape_invisible(&serde_json::to_string(s).expect("strings serialize"))
-}
-
 fn second(t: SimTime) -> SimTime {
     SimTime(t.0.div_euclid(1000) * 1000)
 }
@@ -53,12 +48,8 @@ fn second(t: SimTime) -> SimTime {
 /// The observable facts of `o`, sorted by time, then subject, then text.
 pub fn facts(plan: &Plan, o: &Outcome) -> Vec<Fact> {
     let own_payload: BTreeMap<MsgId, BTreeSet<String>> = plan
-        .steps
-        .iter()
-        .filter_map(|s| match &s.action {
-            Action::Api(ApiRequest::Send(m)) => Some((m.id, m.payload.keys().cloned().collect())),
-            _ => None,
-        })
+        .sent()
+        .map(|m| (m.id, m.payload.keys().cloned().collect()))
         .collect();
     let mut out = Vec::new();
     for p in &o.pushes {

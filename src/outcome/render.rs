@@ -11,7 +11,7 @@ use std::fmt::Write;
 /// A string as a JSON literal, with invisible characters escaped too (JSON
 /// escapes only control characters): a right-to-left override or a
 /// zero-width space in a text must show in a snapshot line.
-fn q(s: &str) -> String {
+pub(crate) fn q(s: &str) -> String {
     escape_invisible(&serde_json::to_string(s).expect("strings serialize"))
 }
 

@@ -1,7 +1,6 @@
 //! Trace → Outcome: the facts users compare, with message texts attached and
 //! tokens redacted.
 
-use crate::core::io::ApiRequest;
 use crate::core::model::{DeviceKey, MsgId, Notification, Vendor};
 use crate::core::time::SimTime;
 use crate::run::trace::{Event, TraceEntry, TraceVerdict};
@@ -76,14 +75,7 @@ pub struct Outcome {
 
 /// Builds the outcome of `plan`'s run from its trace.
 pub fn summarize(plan: &Plan, trace: Vec<TraceEntry>) -> Outcome {
-    let texts: BTreeMap<MsgId, String> = plan
-        .steps
-        .iter()
-        .filter_map(|s| match &s.action {
-            Action::Api(ApiRequest::Send(m)) => Some((m.id, m.text.clone())),
-            _ => None,
-        })
-        .collect();
+    let texts = plan.texts();
     // Declared tokens are named by their device (`bob/phone`); one a
     // `bind_token` step uploads besides by its device and a number
     // (`bob/phone#2`), so two tokens of one device never read the same.

@@ -72,8 +72,8 @@ impl Observer {
                 .notification
                 .payload
                 .get("m")
-                .and_then(|m| m.strip_prefix('m')?.parse().ok())
-                .map_or(MsgId(0), MsgId);
+                .and_then(|m| MsgId::parse(m))
+                .unwrap_or(MsgId(0));
             let result = vendor::classify(*vendor, &entry.response);
             out.push(TraceEntry {
                 at: entry.at,

@@ -44,6 +44,19 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The messages its `send` steps send, in step order.
+    pub fn sent(&self) -> impl Iterator<Item = &crate::core::model::Message> {
+        self.steps.iter().filter_map(|s| match &s.action {
+            Action::Api(crate::core::io::ApiRequest::Send(m)) => Some(m),
+            _ => None,
+        })
+    }
+
+    /// The text of each sent message, by id.
+    pub fn texts(&self) -> BTreeMap<MsgId, String> {
+        self.sent().map(|m| (m.id, m.text.clone())).collect()
+    }
+
     /// The vendors its certs use, sorted, each once: the mocks a run starts.
     pub fn vendors(&self) -> Vec<Vendor> {
         let set: std::collections::BTreeSet<Vendor> = self.server.certs.values().copied().collect();

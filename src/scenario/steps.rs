@@ -735,15 +735,17 @@ impl Ex<'_, '_> {
                 vendor,
             });
         }
-        if let Some(x) = &e.no_push {
-            return self
-                .filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())
-                .map(ExpectKind::NoPush);
-        }
-        if let Some(x) = &e.no_request {
-            return self
-                .filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())
-                .map(ExpectKind::NoRequest);
+        type Kind = fn(PushFilter) -> ExpectKind;
+        let none: [(_, Kind); 2] = [
+            (&e.no_push, ExpectKind::NoPush),
+            (&e.no_request, ExpectKind::NoRequest),
+        ];
+        for (x, kind) in none {
+            if let Some(x) = x {
+                return self
+                    .filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())
+                    .map(kind);
+            }
         }
         if let Some(x) = &e.pushes {
             let filter = self.filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref())?;
@@ -766,21 +768,17 @@ impl Ex<'_, '_> {
                 contains: x.contains.clone(),
             });
         }
-        if let Some(x) = &e.delivered {
-            let device = self.cx.device(&p.key("device"), &x.device);
-            let text = self.text(&p.key("text"), &x.text);
-            return Some(ExpectKind::Delivered {
-                device: device?,
-                text: text?,
-            });
-        }
-        if let Some(x) = &e.not_delivered {
-            let device = self.cx.device(&p.key("device"), &x.device);
-            let text = self.text(&p.key("text"), &x.text);
-            return Some(ExpectKind::NotDelivered {
-                device: device?,
-                text: text?,
-            });
+        for (x, delivered) in [(&e.delivered, true), (&e.not_delivered, false)] {
+            if let Some(x) = x {
+                let device = self.cx.device(&p.key("device"), &x.device);
+                let text = self.text(&p.key("text"), &x.text);
+                let (device, text) = (device?, text?);
+                return Some(if delivered {
+                    ExpectKind::Delivered { device, text }
+                } else {
+                    ExpectKind::NotDelivered { device, text }
+                });
+            }
         }
         if let Some(x) = &e.settings {
             return self.settings(p, x);
