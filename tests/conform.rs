@@ -154,6 +154,7 @@ fn a_scenario_needing_what_the_sut_lacks_is_skipped_with_the_reason() {
         profiles: vec!["easemob".into()],
         steps: vec!["login".into(), "send".into()],
         vendors: vec![pushsim::core::model::Vendor::Fcm],
+        clock: true,
     };
     let plans = corpus();
     let dnd = plans
@@ -171,6 +172,21 @@ fn a_scenario_needing_what_the_sut_lacks_is_skipped_with_the_reason() {
     assert!(conform::missing(tencent, &caps)
         .unwrap()
         .starts_with("needs profile tencent"));
+    // A SUT without a virtual clock (the Synapse adapter) cannot show DND.
+    let clockless = pushsim::driver::protocol::Capabilities {
+        clock: false,
+        steps: vec![
+            "login".into(),
+            "send".into(),
+            "kill".into(),
+            "set_dnd".into(),
+        ],
+        ..caps
+    };
+    assert_eq!(
+        conform::missing(dnd, &clockless).as_deref(),
+        Some("needs a virtual clock (DND)")
+    );
 }
 
 fn protocol_schema() -> serde_json::Value {

@@ -86,6 +86,11 @@ pub fn missing(plan: &Plan, caps: &Capabilities) -> Option<String> {
     if !absent.is_empty() {
         needs.push(format!("vendor {}", absent.join(", ")));
     }
+    if !caps.clock {
+        if let Some(why) = needs_clock(plan) {
+            needs.push(format!("a virtual clock ({why})"));
+        }
+    }
     let kinds: BTreeSet<String> = plan
         .steps
         .iter()
@@ -99,6 +104,36 @@ pub fn missing(plan: &Plan, caps: &Capabilities) -> Option<String> {
     (!needs.is_empty()).then(|| format!("needs {}", needs.join("; ")))
 }
 
+/// Why `plan`'s outcome depends on time passing between its steps, if it
+/// does: what a SUT without a virtual clock cannot reproduce. DND (windows
+/// and durations), vendor faults (retry waits, rate-limit windows), a call
+/// invite with a login after it timed out, PushOnline's expiry, and — where presence decides
+/// (`multi.targets: offline_only`) — a connection going silent, which a
+/// heartbeat timeout judges (a killed app closes its connection: no timer).
+pub fn needs_clock(plan: &Plan) -> Option<String> {
+    use crate::core::io::ApiRequest;
+    use crate::core::profile::MultiTargets;
+    use crate::scenario::plan::Action;
+    let profile = &plan.server.profile;
+    if profile.push_online_ttl_days > 0 {
+        return Some("PushOnline expiry".into());
+    }
+    let presence = profile.multi_targets == MultiTargets::OfflineOnly;
+    plan.steps.iter().find_map(|s| match &s.action {
+        Action::Api(ApiRequest::SetDnd { .. }) => Some("DND".to_string()),
+        Action::VendorFault { .. } => Some("a vendor fault".into()),
+        Action::Api(ApiRequest::Send(m)) => {
+            let ends = s.at.plus_ms(i64::from(m.call_timeout_s?) * 1000);
+            let late_login = plan.steps.iter().any(|l| {
+                l.at >= ends && matches!(l.action, Action::Login(_) | Action::Reconnect(_))
+            });
+            late_login.then(|| "a call invite that times out".to_string())
+        }
+        Action::Disconnect(_) if presence => Some("a heartbeat timeout decides presence".into()),
+        _ => None,
+    })
+}
+
 /// The reference's outcome of `plan`, or why it has none.
 pub fn reference(plan: &Plan) -> Result<Outcome, String> {
     let run = runner::run(plan, &RunConfig::standard());
@@ -109,9 +144,19 @@ pub fn reference(plan: &Plan) -> Result<Outcome, String> {
     }
 }
 
-/// The SUT's outcome of `plan`, played against mocks of its own, and the
-/// number of calls it took.
-pub fn observe(plan: &Plan, sut: &Sut) -> Result<(Outcome, u64), String> {
+/// What a SUT showed for one scenario.
+#[derive(Debug)]
+pub struct Observed {
+    /// Its outcome, summarized like the reference's.
+    pub outcome: Outcome,
+    /// Driver calls made.
+    pub calls: u64,
+    /// Its log lines ([`crate::driver::protocol::Observations::log`]).
+    pub log: Vec<String>,
+}
+
+/// The SUT's outcome of `plan`, played against mocks of its own.
+pub fn observe(plan: &Plan, sut: &Sut) -> Result<Observed, String> {
     let vendors = plan.vendors();
     // The bounded shell: a SUT sends when it likes, and nothing is kept per request.
     let fleet = MockFleet::start_with(
@@ -123,8 +168,12 @@ pub fn observe(plan: &Plan, sut: &Sut) -> Result<(Outcome, u64), String> {
     let mut target = HttpTarget::reset(&sut.url, sut.timeout, plan, &fleet);
     let _ = play(plan, &mut target); // a stop is in the trace
     let calls = target.calls;
-    let outcome = summarize(plan, target.into_trace());
-    Ok((outcome, calls))
+    let (trace, log) = target.into_trace();
+    Ok(Observed {
+        outcome: summarize(plan, trace),
+        calls,
+        log,
+    })
 }
 
 /// Judges `plan` on `sut`.
@@ -140,8 +189,12 @@ pub fn judge(plan: &Plan, sut: &Sut) -> Case {
         Ok(o) => o,
         Err(e) => return case(Judgement::Harness(e)),
     };
-    let (actual, calls) = match observe(plan, sut) {
-        Ok(pair) => pair,
+    let Observed {
+        outcome: actual,
+        calls,
+        log,
+    } = match observe(plan, sut) {
+        Ok(o) => o,
         Err(e) => return case(Judgement::Harness(e)),
     };
     let judgement = if !actual.problems.is_empty() {
@@ -163,6 +216,7 @@ pub fn judge(plan: &Plan, sut: &Sut) -> Case {
                 ));
             }
             text.push_str(&report::difference(plan, &expected, &missing, &extra));
+            text.push_str(&report::sut_log(&log));
             Judgement::Fail(text)
         }
     };

@@ -125,3 +125,21 @@ pub fn difference(plan: &Plan, expected: &Outcome, missing: &[Fact], extra: &[Fa
     }
     s
 }
+
+/// Lines of the SUT's own log, for a failure's report (at most [`LOG_LINES`]).
+pub fn sut_log(log: &[String]) -> String {
+    if log.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from("the system under test's log:\n");
+    for line in log.iter().take(LOG_LINES) {
+        text.push_str(&format!("  {line}\n"));
+    }
+    if log.len() > LOG_LINES {
+        text.push_str(&format!("  … {} more lines\n", log.len() - LOG_LINES));
+    }
+    text
+}
+
+/// The most log lines a report shows.
+pub const LOG_LINES: usize = 40;

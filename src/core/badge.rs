@@ -17,6 +17,35 @@
 //! up — unless the count was reset in between ([`Badge::epoch`]). A push retried
 //! and finally accepted therefore counts once.
 
+use super::model::Conversation;
+use super::profile::BadgeModel;
+use std::collections::BTreeMap;
+
+/// The server's unread count (BDG-05, `badge.model: unread_rooms` or
+/// `unread_notifications`, matrix): notifying messages by conversation since
+/// the last read receipt. No step sends a read receipt, so it only grows.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Unread {
+    /// Unread notifying messages per conversation (as the user sees it).
+    by_conv: BTreeMap<Conversation, u32>,
+}
+
+impl Unread {
+    /// A message in `conv` notified the user.
+    pub fn note(&mut self, conv: Conversation) {
+        *self.by_conv.entry(conv).or_default() += 1;
+    }
+
+    /// The badge under `model`: conversations with something unread, or
+    /// unread messages.
+    pub fn value(&self, model: BadgeModel) -> u32 {
+        match model {
+            BadgeModel::UnreadRooms => self.by_conv.len() as u32,
+            _ => self.by_conv.values().sum(),
+        }
+    }
+}
+
 /// Per-user badge state.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Badge {
@@ -126,5 +155,25 @@ mod tests {
         assert_eq!(b.count_push(), 1);
         b.refund(before); // the push counted before the login was refused later
         assert_eq!(b.value(), 1);
+    }
+
+    /// BDG-05: two messages in one room and one in another are two unread
+    /// rooms (Synapse's default) or three unread notifications.
+    #[test]
+    fn bdg_05_unread_rooms_vs_notifications() {
+        let mut u = Unread::default();
+        let (a, b) = (
+            Conversation::User("alice".into()),
+            Conversation::Group("g1".into()),
+        );
+        let mut rooms = Vec::new();
+        let mut notes = Vec::new();
+        for conv in [&a, &a, &b] {
+            u.note(conv.clone());
+            rooms.push(u.value(BadgeModel::UnreadRooms));
+            notes.push(u.value(BadgeModel::UnreadNotifications));
+        }
+        assert_eq!(rooms, [1, 1, 2]);
+        assert_eq!(notes, [1, 2, 3]);
     }
 }

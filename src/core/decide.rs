@@ -2,11 +2,12 @@
 //! DNDX-05 (first match decides):
 //!
 //! 1. message kind not pushable: silent (MSG-08), control (MSG-10), chat room
-//!    (MSG-03, A-17) ⇒ no push;
+//!    (MSG-03, A-17), custom under `msg.push_custom: false` (MX-01) ⇒ no push;
 //! 2. recipient is the sender (PRS-10) ⇒ no push;
 //! 3. device not eligible: online (PRS-02/03, delivered over the connection),
 //!    kicked (MDV-05), no active binding (TOK-01, or the rule that removed it:
 //!    TOK-05/06/07/08/10), another device online under all_offline (MDV-01);
+//!    under `multi.targets: all_tokens` presence plays no part (D-18);
 //! 4. custom message without desc where the profile requires one (MSG-05);
 //! 5. force push (MSG-09) ⇒ push, skipping 6–7 (and 8 when
 //!    `force_bypasses_remind_type`, A-10);
@@ -22,7 +23,7 @@
 
 use super::model::{Conversation, Message, MsgKind, RemindType};
 use super::presence::{Device, Presence, Session};
-use super::profile::{MultiPolicy, Profile};
+use super::profile::{MentionAll, MultiPolicy, MultiTargets, Profile};
 use super::settings::{DndWindow, Level, RemindSource, Settings};
 use super::time::{SimTime, Zone};
 
@@ -85,6 +86,8 @@ pub enum Why {
     Control,
     /// MSG-03 / A-17.
     ChatRoom,
+    /// MX-01: a custom message matches no push rule (`msg.push_custom: false`).
+    CustomType,
     /// PRS-10.
     Sender,
     /// PRS-02 / PRS-03: delivered over the live connection instead.
@@ -117,6 +120,7 @@ impl Why {
             Why::LongAbsence(_) => "PRS-09",
             Why::PlatformRule(_) => "D-04",
             Why::ChatRoom => "MSG-03",
+            Why::CustomType => "MX-01",
             Why::Sender => "PRS-10",
             Why::Online(Presence::OnlineBackground) => "PRS-03",
             Why::Online(_) => "PRS-02",
@@ -149,6 +153,7 @@ impl Why {
                 "online-only message: delivered to connected devices only, never stored".into()
             }
             Why::ChatRoom => "chat-room messages are not pushed (A-17)".into(),
+            Why::CustomType => "custom messages match no push rule".into(),
             Why::Sender => "the sender is never pushed for its own message".into(),
             Why::Online(Presence::OnlineBackground) => {
                 "online in background with a live connection: delivered online".into()
@@ -188,11 +193,16 @@ impl Why {
     }
 }
 
-/// Whether `msg` mentions `user` (MSG-06): listed, or `"all"` (A-13: from anyone).
-pub fn mentions(msg: &Message, user: &str) -> bool {
+/// Whether `msg` mentions `user` (MSG-06): listed, or `"all"` (A-13: from
+/// anyone, or under `msg.mention_all: creator` only from the group's
+/// `creator`, its first member).
+pub fn mentions(profile: &Profile, msg: &Message, user: &str, creator: Option<&str>) -> bool {
     match &msg.mentions {
         super::model::Mentions::None => false,
-        super::model::Mentions::All => true,
+        super::model::Mentions::All => match profile.mention_all {
+            MentionAll::Anyone => true,
+            MentionAll::Creator => creator == Some(msg.from.as_str()),
+        },
         super::model::Mentions::Users(list) => list.iter().any(|u| u == user),
     }
 }
@@ -211,6 +221,9 @@ pub fn kind_block(profile: &Profile, msg: &Message) -> Option<Why> {
     if matches!(msg.to, Conversation::ChatRoom(_)) && !profile.push_chatroom {
         return Some(Why::ChatRoom);
     }
+    if msg.kind == MsgKind::Custom && !profile.push_custom {
+        return Some(Why::CustomType);
+    }
     None
 }
 
@@ -222,9 +235,12 @@ fn eligibility(
     me: usize,
     now: SimTime,
 ) -> Option<Why> {
+    // D-18: under all_tokens presence plays no part (matrix, openim).
+    let offline_only = profile.multi_targets == MultiTargets::OfflineOnly;
     match device.presence(profile) {
         Presence::Offline => {}
-        online => return Some(Why::Online(online)),
+        online if offline_only => return Some(Why::Online(online)),
+        _ => {}
     }
     if device.session == Session::Kicked {
         return Some(Why::Kicked);
@@ -241,12 +257,12 @@ fn eligibility(
             return Some(Why::LongAbsence(profile.push_online_ttl_days));
         }
     }
-    if profile.multi_policy == MultiPolicy::AllOffline {
+    if offline_only && profile.multi_policy == MultiPolicy::AllOffline {
         if let Some(other) = r.online_device.filter(|&i| i != me) {
             return Some(Why::OtherOnline(other));
         }
     }
-    if profile.multi_policy == MultiPolicy::PlatformRule {
+    if offline_only && profile.multi_policy == MultiPolicy::PlatformRule {
         if let (Some(rule), Some(other)) = (&r.settings.push_rule, r.rule_online_device) {
             if other != me && rule.not_to_receive.contains(&device.platform) {
                 return Some(Why::PlatformRule(other));
@@ -274,28 +290,53 @@ pub fn decide(
     if let Some(why) = eligibility(profile, r, device, me, now) {
         return Ruling::Suppress(why);
     }
+    match settings_block(profile, msg, r, now) {
+        Some(why) => Ruling::Suppress(why),
+        None => Ruling::Push {
+            forced: msg.force_push,
+        },
+    }
+}
+
+/// Steps 4–8: what the message and the recipient's settings hold back,
+/// whatever the device.
+fn settings_block(
+    profile: &Profile,
+    msg: &Message,
+    r: &Recipient<'_>,
+    now: SimTime,
+) -> Option<Why> {
     if profile.custom_requires_desc && msg.kind == MsgKind::Custom && msg.desc.is_none() {
-        return Ruling::Suppress(Why::CustomWithoutDesc);
+        return Some(Why::CustomWithoutDesc);
     }
     let forced = msg.force_push;
     let mention_pierces = r.mentioned && !profile.dnd_blocks_mentions;
     if !forced && !mention_pierces {
         if let Some(why) = dnd(profile, r, now) {
-            return Ruling::Suppress(why);
+            return Some(why);
         }
     }
     if !(forced && profile.force_bypasses_remind_type) {
-        let (remind, source) = r.settings.effective_remind(r.conv);
+        let (remind, source) = r.settings.effective_remind(r.conv, profile.precedence);
         let blocked = match remind {
             RemindType::All => false,
             RemindType::At => !r.mentioned,
             RemindType::None => true,
         };
         if blocked {
-            return Ruling::Suppress(Why::Remind(remind, source));
+            return Some(Why::Remind(remind, source));
         }
     }
-    Ruling::Push { forced }
+    None
+}
+
+/// Whether `msg` is a notification for the recipient at all — steps 1, 2 and
+/// 4–8, whatever its devices (BDG-05: matrix counts it unread even when no
+/// device is pushed).
+pub fn notifies(profile: &Profile, msg: &Message, r: &Recipient<'_>, now: SimTime) -> bool {
+    kind_block(profile, msg).is_none()
+        && !r.is_sender
+        && settings_block(profile, msg, r, now).is_none()
 }
 
 /// Steps 6–7: app DND (window ∪ duration), then the conversation's duration.
@@ -386,7 +427,7 @@ mod tests {
             is_sender: case.msg.from == "bob",
             settings: &case.settings,
             conv: case.settings.conv(&conv),
-            mentioned: mentions(&case.msg, "bob"),
+            mentioned: mentions(&case.profile, &case.msg, "bob", None),
             online_device: case.devices.iter().position(|d| d.is_online(&case.profile)),
             rule_online_device: case.settings.push_rule.as_ref().and_then(|rule| {
                 case.devices.iter().position(|d| {

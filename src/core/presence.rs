@@ -119,10 +119,14 @@ impl Device {
 
 /// Devices a login of `new` must kick (MDV-03/04): while the logged-in devices
 /// in the kick scope (same platform, or all under `KickScope::All`) number
-/// `max_per_platform` or more, the earliest-logged-in one goes. `others` are the
+/// `max_per_platform` or more, the earliest-logged-in one goes (0: no limit,
+/// nobody goes). `others` are the
 /// user's other devices; a re-login of a logged-in device never kicks (it is not
 /// a new device). Returns indices into `others`, earliest first.
 pub fn kick_victims(others: &[&Device], new_platform: Platform, profile: &Profile) -> Vec<usize> {
+    if profile.max_per_platform == 0 {
+        return Vec::new();
+    }
     let mut live: Vec<(u64, usize)> = others
         .iter()
         .enumerate()
@@ -131,7 +135,7 @@ pub fn kick_victims(others: &[&Device], new_platform: Platform, profile: &Profil
         .map(|(i, d)| (d.login_seq, i))
         .collect();
     live.sort_unstable();
-    let keep = (profile.max_per_platform.max(1) - 1) as usize;
+    let keep = (profile.max_per_platform - 1) as usize;
     let n_kick = live.len().saturating_sub(keep);
     live.into_iter().take(n_kick).map(|(_, i)| i).collect()
 }

@@ -2,8 +2,8 @@
 //! name and may override single knobs. Knob names are §12's dotted names.
 //!
 //! This file is the one place where the presets live: [`Profile::easemob`] (the
-//! reference), [`Profile::easemob_native`], [`Profile::tencent`] and
-//! [`Profile::zego`]. Every value that RULES.md §12 marks `[gap]` for a profile
+//! reference), [`Profile::easemob_native`], [`Profile::tencent`],
+//! [`Profile::zego`] and [`Profile::matrix`]. Every value that RULES.md §12 marks `[gap]` for a profile
 //! takes the reference value and says so in a comment; the decision code only
 //! reads knobs and never asks for a profile's name.
 
@@ -38,6 +38,49 @@ pub enum MultiPolicy {
     /// on its `not_to_receive` platforms get no push; without a rule, each
     /// device decides on its own.
     PlatformRule,
+}
+
+/// Which of a user's devices a push goes to, once the message is pushed (`multi.targets`, D-18).
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MultiTargets {
+    /// Only devices that are offline (the reference): an online device gets
+    /// the message over its connection instead.
+    OfflineOnly,
+    /// Every device with a binding, online or not (matrix: every pusher gets
+    /// every push, presence plays no part; openim's all tokens).
+    AllTokens,
+}
+
+/// Which of the app's and the conversation's remind types decides (`settings.precedence`, D-08).
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Precedence {
+    /// The conversation's setting, in both directions (easemob, RT-02/03).
+    ConversationOverrides,
+    /// The more restrictive of the two (openim): NONE over AT over ALL.
+    MostRestrictive,
+    /// Matrix push-rule kinds: the master rule (app NONE) outranks every
+    /// conversation rule; a conversation rule (override, room) outranks the
+    /// app's underride (app AT).
+    PushRuleKind,
+}
+
+/// Who may mention everyone in a group (`msg.mention_all`, A-13, D-17).
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MentionAll {
+    /// Any member (easemob, A-13).
+    Anyone,
+    /// Only the group's creator, its first member (matrix: `@room` needs the
+    /// `notifications.room` power level, 50; a room's creator has 100, members 0).
+    Creator,
 }
 
 /// Which devices kick each other when the per-platform limit is reached (MDV-04).
@@ -112,6 +155,25 @@ pub enum BadgeModel {
     /// Baseline given at doBackground, +1 per push (BDG-02). Only a client report
     /// resets it: a login does not (A-06, "reset by the app").
     UnreadBasePlusOne,
+    /// The number of conversations with an unread notifying message (BDG-05,
+    /// matrix `counts.unread`, Synapse's default). Counted when the message is
+    /// decided, whether or not any device is pushed; only a read receipt clears
+    /// it, which no step sends, so it never falls within a scenario.
+    UnreadRooms,
+    /// The number of unread notifying messages (BDG-05, Synapse with
+    /// `push.group_unread_count_by_room: false`).
+    UnreadNotifications,
+}
+
+impl BadgeModel {
+    /// Whether the badge is the server's unread count (BDG-05) rather than a
+    /// count of pushes.
+    pub fn counts_unread(self) -> bool {
+        matches!(
+            self,
+            BadgeModel::UnreadRooms | BadgeModel::UnreadNotifications
+        )
+    }
 }
 
 /// Which zone a user's DND window is read in (`settings.timezone`, A-01, D-20).
@@ -148,7 +210,9 @@ pub struct Profile {
     pub push_online_ttl_days: u32,
     /// `multi.policy`.
     pub multi_policy: MultiPolicy,
-    /// `multi.max_per_platform` (MDV-03).
+    /// `multi.targets` (D-18).
+    pub multi_targets: MultiTargets,
+    /// `multi.max_per_platform` (MDV-03); 0 = no limit (matrix).
     pub max_per_platform: u32,
     /// `multi.kick_scope` (MDV-04).
     pub kick_scope: KickScope,
@@ -166,10 +230,16 @@ pub struct Profile {
     pub window_scope: WindowScope,
     /// `settings.duration_unit`.
     pub duration_unit: DurationUnit,
+    /// `settings.precedence` (D-08).
+    pub precedence: Precedence,
     /// `settings.dnd_blocks_mentions` (DNDX-04).
     pub dnd_blocks_mentions: bool,
     /// `msg.custom_requires_desc` (MSG-05).
     pub custom_requires_desc: bool,
+    /// `msg.push_custom` (MX-01): false = custom messages are never pushed.
+    pub push_custom: bool,
+    /// `msg.mention_all`.
+    pub mention_all: MentionAll,
     /// `msg.push_chatroom`.
     pub push_chatroom: bool,
     /// `msg.force_bypasses_remind_type`.
@@ -196,6 +266,7 @@ impl Profile {
             heartbeat_interval_s: 30,
             push_online_ttl_days: 0,
             multi_policy: MultiPolicy::AllOffline,
+            multi_targets: MultiTargets::OfflineOnly,
             max_per_platform: 4,
             kick_scope: KickScope::SamePlatform,
             logout_unbind_default: true,
@@ -205,8 +276,11 @@ impl Profile {
             window_equal_means: WindowEqualMeans::AllDay,
             window_scope: WindowScope::AppOnlyReject,
             duration_unit: DurationUnit::Ms,
+            precedence: Precedence::ConversationOverrides,
             dnd_blocks_mentions: true,
             custom_requires_desc: false,
+            push_custom: true,
+            mention_all: MentionAll::Anyone,
             push_chatroom: false,
             force_bypasses_remind_type: true,
             badge_model: BadgeModel::OfflineCount,
@@ -297,6 +371,37 @@ impl Profile {
         }
     }
 
+    /// `matrix` (a Matrix homeserver such as Synapse, with an HTTP pusher per
+    /// device), from the Matrix spec's push module and pusher API (MX-PUSH,
+    /// MX-PSR, MX-GW) and Synapse 1.163 as observed (SYN-OBS).
+    ///
+    /// Documented differences: presence plays no part and every pusher gets
+    /// every push (`multi.targets: all_tokens`, D-18); no device limit, so no
+    /// kicks (MDV-03); logout deletes the device's pushers (D-06); push-rule
+    /// kinds decide precedence, so the master rule (app NONE) beats any room
+    /// rule (D-08); custom event types match no default rule and are never
+    /// pushed (MX-01); `@room` needs the creator's power level (A-13, D-17);
+    /// the badge is the number of rooms with unread notifications (BDG-05,
+    /// D-13). Matrix has no DND, force push, silent messages, chat rooms or
+    /// settings reads: those knobs keep the reference values and the adapter
+    /// does not offer their steps. A mention gets through a room's
+    /// `dont_notify` (conversation AT) but not an override rule with no
+    /// actions (conversation NONE): the reference's RT-05 already reads so.
+    pub fn matrix() -> Profile {
+        Profile {
+            name: "matrix".into(),
+            multi_policy: MultiPolicy::PerDevice,
+            multi_targets: MultiTargets::AllTokens,
+            max_per_platform: 0,
+            logout_always_unbinds: true,
+            precedence: Precedence::PushRuleKind,
+            push_custom: false,
+            mention_all: MentionAll::Creator,
+            badge_model: BadgeModel::UnreadRooms,
+            ..Profile::easemob()
+        }
+    }
+
     /// Looks a profile up by name.
     pub fn by_name(name: &str) -> Option<Profile> {
         match name {
@@ -304,12 +409,14 @@ impl Profile {
             "easemob-native" => Some(Profile::easemob_native()),
             "tencent" => Some(Profile::tencent()),
             "zego" => Some(Profile::zego()),
+            "matrix" => Some(Profile::matrix()),
             _ => None,
         }
     }
 
     /// Names accepted by [`Profile::by_name`].
-    pub const NAMES: &'static [&'static str] = &["easemob", "easemob-native", "tencent", "zego"];
+    pub const NAMES: &'static [&'static str] =
+        &["easemob", "easemob-native", "tencent", "zego", "matrix"];
 
     /// The first vendor of [`Profile::vendor_order`] among `services` (VND-02/03):
     /// the channel an SDK that supports `services` registers with.

@@ -13,9 +13,9 @@
 //! come out as PRS-10 (or an earlier step-1 rule) — they get the multi-device copy,
 //! never a push. Only devices that have ever logged in are known.
 
-use super::badge::Badge;
+use super::badge::{Badge, Unread};
 use super::content::{notification, PushTemplate, Templates};
-use super::decide::{decide, mentions, Recipient, Ruling, Why};
+use super::decide::{decide, mentions, notifies, Recipient, Ruling, Why};
 use super::io::{
     ApiRequest, Decision, Input, Output, PushFeedback, PushJob, ServerConfig, SettingsQuery,
     SettingsRead, Suppression, Verdict, GET_MANY_MAX,
@@ -45,6 +45,8 @@ struct User {
     settings: Settings,
     /// Badge counter.
     badge: Badge,
+    /// Unread notifying messages by conversation (BDG-05, the unread badge models).
+    unread: Unread,
     /// Indices into `Server::store` of messages addressed to the user (DLV-01).
     inbox: Vec<usize>,
 }
@@ -706,7 +708,12 @@ impl Server {
                 is_sender,
                 settings: &user.settings,
                 conv: conv_level,
-                mentioned: mentions(&msg, name),
+                mentioned: mentions(
+                    &self.profile,
+                    &msg,
+                    name,
+                    members.first().map(String::as_str),
+                ),
                 online_device: user
                     .devices
                     .iter()
@@ -728,7 +735,9 @@ impl Server {
             for (me, &d) in user.devices.iter().enumerate() {
                 rulings.push(decide(&self.profile, &msg, &r, &self.devices[d], me, now));
             }
-            // Phase 2: store and badge (BDG-06, A-20).
+            // Phase 2: store and badge (BDG-05, BDG-06, A-20).
+            let unread =
+                self.profile.badge_model.counts_unread() && notifies(&self.profile, &msg, &r, now);
             let pushed = rulings.iter().any(|r| matches!(r, Ruling::Push { .. }));
             let settings_suppressed = rulings.iter().any(|r| {
                 matches!(
@@ -745,7 +754,13 @@ impl Server {
             if stored && !is_sender {
                 user.inbox.push(store_ix);
             }
-            let badge = if pushed {
+            let badge = if self.profile.badge_model.counts_unread() {
+                // BDG-05: the server's unread count, pushed or not; never refunded.
+                if unread {
+                    user.unread.note(recipient_view(&msg));
+                }
+                user.unread.value(self.profile.badge_model)
+            } else if pushed {
                 user.badge.count_push()
             } else {
                 if settings_suppressed && self.profile.badge_counts_suppressed {

@@ -9,7 +9,7 @@
 //! behaves).
 
 use super::model::{Conversation, RemindType};
-use super::profile::{DurationUnit, WindowEqualMeans};
+use super::profile::{DurationUnit, Precedence, WindowEqualMeans};
 use super::time::SimTime;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -223,16 +223,38 @@ impl Settings {
         self.convs.get(conv)
     }
 
-    /// Effective remind type: conversation value if set, else app value, else ALL
-    /// (RT-02); the conversation wins in both directions (RT-03).
-    pub fn effective_remind(&self, conv: Option<&Level>) -> (RemindType, RemindSource) {
-        if let Some(r) = conv.and_then(|c| c.remind) {
-            return (r, RemindSource::Conversation);
-        }
-        match self.app.remind {
-            Some(r) => (r, RemindSource::App),
-            None => (RemindType::All, RemindSource::Default),
-        }
+    /// Effective remind type (RT-02, D-08): under `conversation_overrides` the
+    /// conversation value if set, else the app value, else ALL; the
+    /// conversation wins in both directions (RT-03). `most_restrictive` takes
+    /// the stricter of the two (NONE, then AT, then ALL); `push_rule_kind`
+    /// (matrix) lets the app's NONE (the master rule) beat every conversation
+    /// value and is otherwise `conversation_overrides`.
+    pub fn effective_remind(
+        &self,
+        conv: Option<&Level>,
+        precedence: Precedence,
+    ) -> (RemindType, RemindSource) {
+        let app = self.app.remind.map(|r| (r, RemindSource::App));
+        let conv = conv
+            .and_then(|c| c.remind)
+            .map(|r| (r, RemindSource::Conversation));
+        let strictness = |r: RemindType| match r {
+            RemindType::All => 0,
+            RemindType::At => 1,
+            RemindType::None => 2,
+        };
+        let chosen = match (precedence, conv, app) {
+            (Precedence::PushRuleKind, _, Some(a @ (RemindType::None, _))) => Some(a),
+            (Precedence::MostRestrictive, Some(c), Some(a)) => {
+                Some(if strictness(a.0) > strictness(c.0) {
+                    a
+                } else {
+                    c
+                })
+            }
+            (_, c, a) => c.or(a),
+        };
+        chosen.unwrap_or((RemindType::All, RemindSource::Default))
     }
 
     /// Drops a conversation entry that no longer holds anything.
@@ -396,30 +418,70 @@ mod tests {
         assert!(Level::default().view(set).is_empty());
     }
 
+    const CONV: Precedence = Precedence::ConversationOverrides;
+
     #[test]
     fn rt_02_rt_03_conversation_overrides_app_both_ways() {
         let mut s = Settings::default();
         let conv = Conversation::Group("g1".into());
         assert_eq!(
-            s.effective_remind(None),
+            s.effective_remind(None, CONV),
             (RemindType::All, RemindSource::Default)
         );
         s.app.remind = Some(RemindType::None);
         s.convs.entry(conv.clone()).or_default().remind = Some(RemindType::All);
         assert_eq!(
-            s.effective_remind(s.conv(&conv)),
+            s.effective_remind(s.conv(&conv), CONV),
             (RemindType::All, RemindSource::Conversation)
         );
         s.app.remind = Some(RemindType::All);
         s.convs.get_mut(&conv).unwrap().remind = Some(RemindType::None);
-        assert_eq!(s.effective_remind(s.conv(&conv)).0, RemindType::None);
+        assert_eq!(s.effective_remind(s.conv(&conv), CONV).0, RemindType::None);
         // RT-04: clearing the conversation value inherits the app value.
         s.convs.get_mut(&conv).unwrap().remind = None;
         s.tidy(&conv);
         assert!(s.conv(&conv).is_none());
         assert_eq!(
-            s.effective_remind(s.conv(&conv)),
+            s.effective_remind(s.conv(&conv), CONV),
             (RemindType::All, RemindSource::App)
         );
+    }
+
+    /// D-08: the same pairs under the three precedences. Matrix's master rule
+    /// (app NONE) beats a room rule; a room rule (conversation ALL) beats the
+    /// app's underride (AT); openim takes the stricter.
+    #[test]
+    fn d_08_precedence_by_conversation_strictness_and_push_rule_kind() {
+        let conv = Conversation::Group("g1".into());
+        let pair = |app: RemindType, c: RemindType, p: Precedence| {
+            let mut s = Settings::default();
+            s.app.remind = Some(app);
+            s.convs.entry(conv.clone()).or_default().remind = Some(c);
+            s.effective_remind(s.conv(&conv), p)
+        };
+        use RemindSource::{App, Conversation as Conv};
+        use RemindType::{All, At, None};
+        let cases = [
+            // (app, conversation) → conversation_overrides, most_restrictive, push_rule_kind
+            ((None, All), [(All, Conv), (None, App), (None, App)]),
+            ((At, All), [(All, Conv), (At, App), (All, Conv)]),
+            ((All, None), [(None, Conv), (None, Conv), (None, Conv)]),
+            ((None, At), [(At, Conv), (None, App), (None, App)]),
+            ((At, None), [(None, Conv), (None, Conv), (None, Conv)]),
+        ];
+        let precedences = [
+            Precedence::ConversationOverrides,
+            Precedence::MostRestrictive,
+            Precedence::PushRuleKind,
+        ];
+        for ((app, c), want) in cases {
+            for (p, w) in precedences.iter().zip(want) {
+                assert_eq!(
+                    pair(app, c, *p),
+                    w,
+                    "app {app:?}, conversation {c:?}, {p:?}"
+                );
+            }
+        }
     }
 }

@@ -183,18 +183,21 @@ impl<'p> HttpTarget<'p> {
     }
 
     /// Everything the SUT showed: the driver's trace (steps and their
-    /// answers), what the devices received, and the pushes the mocks journaled.
-    pub fn into_trace(mut self) -> Vec<TraceEntry> {
+    /// answers), what the devices received, and the pushes the mocks
+    /// journaled; with the SUT's log lines ([`Observations::log`]).
+    pub fn into_trace(mut self) -> (Vec<TraceEntry>, Vec<String>) {
         self.observer.drain(self.fleet);
+        let mut log = Vec::new();
         if !self.stopped() {
             if let Ok(obs) = self.call::<Observations>("GET /observations", None::<&()>) {
                 self.trace.extend(received_events(self.plan, &obs));
+                log = obs.log;
             }
         }
         let mut trace = self.trace;
         trace.sort_by_key(|e| e.at);
         let observed = self.observer.events(self.plan, &trace);
-        merge(trace, observed)
+        (merge(trace, observed), log)
     }
 }
 

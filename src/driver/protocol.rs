@@ -64,6 +64,17 @@ pub struct Capabilities {
     pub steps: Vec<String>,
     /// Vendors it can push through.
     pub vendors: Vec<Vendor>,
+    /// Whether it keeps the driver's virtual clock (default true): timers,
+    /// DND windows and durations, retry waits. A SUT without one (`false`)
+    /// treats `advance` as "finish what is under way", and scenarios whose
+    /// outcome depends on time passing are skipped
+    /// (`conform::needs_clock`).
+    #[serde(default = "clock_default", skip_serializing_if = "Clone::clone")]
+    pub clock: bool,
+}
+
+fn clock_default() -> bool {
+    true
 }
 
 /// Where one console cert's vendor is, and the app's credentials there.
@@ -196,6 +207,10 @@ pub struct Received {
 pub struct Observations {
     /// Every message every device received, in time order.
     pub received: Vec<Received>,
+    /// Free text the SUT wants in a failure's report (an adapter's push
+    /// gateway notifies, say), one line each; never compared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<String>,
 }
 
 /// An error answer (any non-2xx status), e.g. `{"error": "unknown step kind"}`.

@@ -151,6 +151,7 @@ fn capabilities(opts: &ServeOptions) -> Capabilities {
         profiles: Profile::NAMES.iter().map(|s| s.to_string()).collect(),
         steps: STEP_KINDS.iter().map(|s| s.to_string()).collect(),
         vendors: Vendor::ALL.to_vec(),
+        clock: true,
     }
 }
 
@@ -399,5 +400,8 @@ fn observations(trace: &[TraceEntry]) -> Observations {
         }
     }
     received.sort_by_key(|r| r.at); // stable: recording order within a time
-    Observations { received }
+    Observations {
+        received,
+        log: Vec::new(),
+    }
 }

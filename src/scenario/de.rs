@@ -45,6 +45,11 @@ const MISPLACED: &[(&str, &str, &str)] = &[
         "certs",
         "the device limit is a profile knob: `profile: { base: easemob, multi.max_per_platform: 2 }`",
     ),
+    (
+        "knobs",
+        "profile",
+        "knobs go under `profile`, beside the preset: `profile: { base: matrix, badge.model: unread_notifications }`",
+    ),
 ];
 
 impl DeError {

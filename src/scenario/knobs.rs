@@ -20,7 +20,8 @@ pub(crate) const KNOBS: &[(&str, &str)] = &[
         "multi.policy",
         "all_offline | any_offline | per_device | platform_rule",
     ),
-    ("multi.max_per_platform", "an integer ≥ 1"),
+    ("multi.targets", "offline_only | all_tokens"),
+    ("multi.max_per_platform", "an integer ≥ 0 (0 = no limit)"),
     ("multi.kick_scope", "same_platform | all"),
     ("token.logout_unbind", "true | false"),
     ("token.logout_always_unbinds", "true | false"),
@@ -29,11 +30,20 @@ pub(crate) const KNOBS: &[(&str, &str)] = &[
     ("settings.window_equal_means", "all_day | midnight_off"),
     ("settings.window_scope", "app_only_reject | ignore"),
     ("settings.duration_unit", "ms | min | s"),
+    (
+        "settings.precedence",
+        "conversation_overrides | most_restrictive | push_rule_kind",
+    ),
     ("settings.dnd_blocks_mentions", "true | false"),
     ("msg.custom_requires_desc", "true | false"),
+    ("msg.push_custom", "true | false"),
+    ("msg.mention_all", "anyone | creator"),
     ("msg.push_chatroom", "true | false"),
     ("msg.force_bypasses_remind_type", "true | false"),
-    ("badge.model", "offline_count | unread_base_plus_one"),
+    (
+        "badge.model",
+        "offline_count | unread_base_plus_one | unread_rooms | unread_notifications",
+    ),
     ("badge.counts_suppressed", "true | false"),
     ("settings.timezone", "user | app"),
     (
@@ -91,9 +101,6 @@ pub fn presets_table() -> String {
     s
 }
 
-/// §12 knobs that exist in RULES.md but have no field in [`Profile`] yet.
-pub(crate) const NOT_IMPLEMENTED: &[&str] = &["multi.targets", "settings.precedence"];
-
 /// Parses `multi.policy` / `app.multi_device_push` values.
 pub(crate) fn multi_policy(s: &str) -> Option<MultiPolicy> {
     match s {
@@ -112,14 +119,6 @@ pub(crate) fn apply(
     value: &Value,
 ) -> Result<(), (String, Option<String>)> {
     let Some((_, expected)) = KNOBS.iter().find(|(k, _)| *k == knob) else {
-        if NOT_IMPLEMENTED.contains(&knob) {
-            return Err((
-                format!(
-                    "knob `{knob}` is in RULES.md §12 but not implemented by pushsim's profiles"
-                ),
-                None,
-            ));
-        }
         let help = match super::diag::did_you_mean(knob, KNOBS.iter().map(|(k, _)| *k)) {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!(
@@ -165,7 +164,19 @@ pub(crate) fn apply(
             }
         }
         "multi.policy" => p.multi_policy = multi_policy(s()?).ok_or_else(bad)?,
-        "multi.max_per_platform" => p.max_per_platform = n()?,
+        "multi.targets" => {
+            p.multi_targets = match s()? {
+                "offline_only" => MultiTargets::OfflineOnly,
+                "all_tokens" => MultiTargets::AllTokens,
+                _ => return Err(bad()),
+            }
+        }
+        "multi.max_per_platform" => {
+            p.max_per_platform = match value {
+                Value::Int(i) if *i >= 0 && *i <= i128::from(u32::MAX) => *i as u32,
+                _ => return Err(bad()),
+            }
+        }
         "multi.kick_scope" => {
             p.kick_scope = match s()? {
                 "same_platform" => KickScope::SamePlatform,
@@ -199,14 +210,32 @@ pub(crate) fn apply(
                 _ => return Err(bad()),
             }
         }
+        "settings.precedence" => {
+            p.precedence = match s()? {
+                "conversation_overrides" => Precedence::ConversationOverrides,
+                "most_restrictive" => Precedence::MostRestrictive,
+                "push_rule_kind" => Precedence::PushRuleKind,
+                _ => return Err(bad()),
+            }
+        }
         "settings.dnd_blocks_mentions" => p.dnd_blocks_mentions = b()?,
         "msg.custom_requires_desc" => p.custom_requires_desc = b()?,
+        "msg.push_custom" => p.push_custom = b()?,
+        "msg.mention_all" => {
+            p.mention_all = match s()? {
+                "anyone" => MentionAll::Anyone,
+                "creator" => MentionAll::Creator,
+                _ => return Err(bad()),
+            }
+        }
         "msg.push_chatroom" => p.push_chatroom = b()?,
         "msg.force_bypasses_remind_type" => p.force_bypasses_remind_type = b()?,
         "badge.model" => {
             p.badge_model = match s()? {
                 "offline_count" => BadgeModel::OfflineCount,
                 "unread_base_plus_one" => BadgeModel::UnreadBasePlusOne,
+                "unread_rooms" => BadgeModel::UnreadRooms,
+                "unread_notifications" => BadgeModel::UnreadNotifications,
                 _ => return Err(bad()),
             }
         }

@@ -25,10 +25,10 @@ pub const RULE_IDS: &[&str] = &[
     "E-43", "E-44", "E-45", "E-46", "E-47", "E-48", "E-49", "E-50", "E-52", "E-53", "MDV-01",
     "MDV-02", "MDV-03", "MDV-04", "MDV-05", "MDV-06", "MDV-07", "MSG-01", "MSG-02", "MSG-03",
     "MSG-04", "MSG-05", "MSG-06", "MSG-07", "MSG-08", "MSG-09", "MSG-10", "MSG-11", "MSG-12",
-    "NQ-01", "NQ-02", "NQ-03", "NQ-04", "PRS-01", "PRS-02", "PRS-03", "PRS-04", "PRS-05", "PRS-06",
-    "PRS-07", "PRS-08", "PRS-09", "PRS-10", "PRS-11", "RT-01", "RT-02", "RT-03", "RT-04", "RT-05",
-    "RT-06", "TOK-01", "TOK-02", "TOK-03", "TOK-04", "TOK-05", "TOK-06", "TOK-07", "TOK-08",
-    "TOK-09", "TOK-10", "VND-01", "VND-02", "VND-03", "VND-04", "VND-05", "VND-06",
+    "MX-01", "NQ-01", "NQ-02", "NQ-03", "NQ-04", "PRS-01", "PRS-02", "PRS-03", "PRS-04", "PRS-05",
+    "PRS-06", "PRS-07", "PRS-08", "PRS-09", "PRS-10", "PRS-11", "RT-01", "RT-02", "RT-03", "RT-04",
+    "RT-05", "RT-06", "TOK-01", "TOK-02", "TOK-03", "TOK-04", "TOK-05", "TOK-06", "TOK-07",
+    "TOK-08", "TOK-09", "TOK-10", "VND-01", "VND-02", "VND-03", "VND-04", "VND-05", "VND-06",
 ];
 
 /// Whether `id` is a rule id of the catalogue.

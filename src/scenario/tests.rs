@@ -286,6 +286,12 @@ fn a_key_in_the_wrong_place_says_where_it_goes() {
         e.contains("unknown fault `invalid_token`") && e.contains("invalidate_token: { device:"),
         "{e}"
     );
+    // A `knobs:` section beside `profile:` (how other tools spell overrides).
+    let e = errs(&HEAD.replace("start:", "knobs: { badge.model: unread_rooms }\nstart:"));
+    assert!(
+        e.contains("unknown key `knobs`") && e.contains("profile: { base: matrix, badge.model:"),
+        "{e}"
+    );
 }
 
 #[test]
