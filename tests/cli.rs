@@ -419,46 +419,60 @@ fn new_writes_a_scenario_that_passes_and_refuses_to_overwrite() {
 
 #[test]
 fn mocks_serve_listens_on_the_ports_asked_for() {
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = free.local_addr().unwrap().port();
-    drop(free);
-    let port = port.min(65000);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pushsim"))
-        .args([
-            "mocks",
-            "serve",
-            "--vendors",
-            "fcm,huawei",
-            "--port",
-            &port.to_string(),
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut manifest = String::new();
-    // The manifest is one pretty-printed JSON document: read until it closes.
-    loop {
-        let mut line = String::new();
-        if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() == 0 {
-            break;
+    // A free port now may be taken by a parallel test's socket a moment later
+    // (and port + 1 was never checked): a refused bind is retried on another.
+    let serve = |port: u16| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pushsim"))
+            .args([
+                "mocks",
+                "serve",
+                "--vendors",
+                "fcm,huawei",
+                "--port",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut manifest = String::new();
+        // The manifest is one pretty-printed JSON document: read until it closes.
+        loop {
+            let mut line = String::new();
+            if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() == 0 {
+                break;
+            }
+            manifest.push_str(&line);
+            if line == "}\n" {
+                break;
+            }
         }
-        manifest.push_str(&line);
-        if line == "}\n" {
-            break;
+        let _ = child.kill();
+        let _ = child.wait();
+        manifest
+    };
+    let mut tries = Vec::new();
+    for _ in 0..5 {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = free.local_addr().unwrap().port().min(65000);
+        drop(free);
+        let manifest = serve(port);
+        if manifest.is_empty() {
+            tries.push(port);
+            continue; // the port was taken meanwhile
         }
+        assert!(
+            manifest.contains(&format!("http://127.0.0.1:{port}")),
+            "{manifest}"
+        );
+        assert!(
+            manifest.contains(&format!("http://127.0.0.1:{}", port + 1)),
+            "{manifest}"
+        );
+        return;
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(
-        manifest.contains(&format!("http://127.0.0.1:{port}")),
-        "{manifest}"
-    );
-    assert!(
-        manifest.contains(&format!("http://127.0.0.1:{}", port + 1)),
-        "{manifest}"
-    );
+    panic!("mocks serve printed no manifest on ports {tries:?}");
 }
 
 #[test]
@@ -478,6 +492,35 @@ fn no_request_and_not_delivered_fail_when_the_message_went_out() {
     );
     assert!(
         out.contains("expected bob/phone never receives \"hi\"; got it received m1 at"),
+        "{out}"
+    );
+}
+
+#[test]
+fn decided_names_the_rule_that_decided_and_fails_on_another() {
+    // GOOD pushes "hi" to the killed phone by the full order (DNDX-05).
+    let pass =
+        format!("{GOOD}  - decided: {{ device: bob/phone, text: \"hi\", because: DNDX-05 }}\n");
+    let wrong =
+        format!("{GOOD}  - decided: {{ device: bob/phone, text: \"hi\", because: PRS-07 }}\n");
+    let typo =
+        format!("{GOOD}  - decided: {{ device: bob/phone, text: \"hi\", because: PRS-7 }}\n");
+    let dir = scratch(
+        "decided",
+        &[("a.yaml", &pass), ("b.yaml", &wrong), ("c.yaml", &typo)],
+    );
+    let (code, out) = pushsim(&["run", dir.to_str().unwrap()]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("ok   a"), "{out}");
+    assert!(
+        out.contains(
+            "expected decided by PRS-07 to bob/phone of \"hi\"; got m1 → bob/phone [DNDX-05]"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("error: expect[0].decided.because: unknown rule id `PRS-7`")
+            && out.contains("did you mean PRS-07?"),
         "{out}"
     );
 }

@@ -207,7 +207,7 @@ pub fn judge(plan: &Plan, sut: &Sut) -> Case {
         } else {
             // The scenario's own point first: which of its `expect:` lines
             // the SUT's outcome breaks (the reference meets them all).
-            let unmet = crate::outcome::check(plan, &actual);
+            let unmet = crate::outcome::check::check_observable(plan, &actual);
             let mut text = String::new();
             for m in &unmet {
                 text.push_str(&format!(

@@ -195,16 +195,24 @@ impl Why {
 
 /// Whether `msg` mentions `user` (MSG-06): listed, or `"all"` (A-13: from
 /// anyone, or under `msg.mention_all: creator` only from the group's
-/// `creator`, its first member).
+/// `creator`, its first member; a single chat has none, and both of its
+/// members may — Matrix clients open direct chats as trusted private chats,
+/// where both hold the power level).
 pub fn mentions(profile: &Profile, msg: &Message, user: &str, creator: Option<&str>) -> bool {
     match &msg.mentions {
         super::model::Mentions::None => false,
         super::model::Mentions::All => match profile.mention_all {
             MentionAll::Anyone => true,
-            MentionAll::Creator => creator == Some(msg.from.as_str()),
+            MentionAll::Creator => creator.is_none_or(|c| c == msg.from),
         },
         super::model::Mentions::Users(list) => list.iter().any(|u| u == user),
     }
+}
+
+/// Whether the force-push flag decides (MSG-09): set, and honoured by the
+/// profile (`msg.force_push`; Matrix has no such flag).
+fn forced(profile: &Profile, msg: &Message) -> bool {
+    msg.force_push && profile.force_push
 }
 
 /// Whether the message kind may be pushed at all (step 1).
@@ -293,7 +301,7 @@ pub fn decide(
     match settings_block(profile, msg, r, now) {
         Some(why) => Ruling::Suppress(why),
         None => Ruling::Push {
-            forced: msg.force_push,
+            forced: forced(profile, msg),
         },
     }
 }
@@ -309,7 +317,7 @@ fn settings_block(
     if profile.custom_requires_desc && msg.kind == MsgKind::Custom && msg.desc.is_none() {
         return Some(Why::CustomWithoutDesc);
     }
-    let forced = msg.force_push;
+    let forced = forced(profile, msg);
     let mention_pierces = r.mentioned && !profile.dnd_blocks_mentions;
     if !forced && !mention_pierces {
         if let Some(why) = dnd(profile, r, now) {

@@ -242,6 +242,8 @@ pub struct Profile {
     pub mention_all: MentionAll,
     /// `msg.push_chatroom`.
     pub push_chatroom: bool,
+    /// `msg.force_push` (MSG-09): whether a message's force-push flag is honoured.
+    pub force_push: bool,
     /// `msg.force_bypasses_remind_type`.
     pub force_bypasses_remind_type: bool,
     /// `badge.model`.
@@ -282,6 +284,7 @@ impl Profile {
             push_custom: true,
             mention_all: MentionAll::Anyone,
             push_chatroom: false,
+            force_push: true,
             force_bypasses_remind_type: true,
             badge_model: BadgeModel::OfflineCount,
             badge_counts_suppressed: false,
@@ -380,10 +383,11 @@ impl Profile {
     /// kicks (MDV-03); logout deletes the device's pushers (D-06); push-rule
     /// kinds decide precedence, so the master rule (app NONE) beats any room
     /// rule (D-08); custom event types match no default rule and are never
-    /// pushed (MX-01); `@room` needs the creator's power level (A-13, D-17);
+    /// pushed (MX-01); no force-push flag (MSG-09); `@room` needs the
+    /// creator's power level in a group, either member's in a direct chat (A-13, D-17);
     /// the badge is the number of rooms with unread notifications (BDG-05,
-    /// D-13). Matrix has no DND, force push, silent messages, chat rooms or
-    /// settings reads: those knobs keep the reference values and the adapter
+    /// D-13). Matrix has no DND, chat rooms or settings reads (a silent message
+    /// is an `m.notice`, which no default rule pushes, MSG-08): those knobs keep the reference values and the adapter
     /// does not offer their steps. A mention gets through a room's
     /// `dont_notify` (conversation AT) but not an override rule with no
     /// actions (conversation NONE): the reference's RT-05 already reads so.
@@ -396,6 +400,7 @@ impl Profile {
             logout_always_unbinds: true,
             precedence: Precedence::PushRuleKind,
             push_custom: false,
+            force_push: false,
             mention_all: MentionAll::Creator,
             badge_model: BadgeModel::UnreadRooms,
             ..Profile::easemob()

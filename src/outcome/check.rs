@@ -1,7 +1,7 @@
 //! Evaluates a scenario's `expect:` (and its steps' `expect: rejected`)
 //! against an outcome. Each mismatch says what was expected and what happened.
 
-use super::summarize::{Outcome, PushRecord};
+use super::summarize::{DecisionRecord, Outcome, PushRecord};
 use crate::core::model::Conversation;
 use crate::core::settings::LevelView;
 use crate::core::time::SimTime;
@@ -98,9 +98,19 @@ fn same_levels(
 
 /// All mismatches of `plan`'s expectations in `o`; empty means the scenario passed.
 pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
+    check_where(plan, o, |_| true)
+}
+
+/// The mismatches of the expectations another implementation can show
+/// ([`ExpectKind::observable`]): `decided:` names the reference's reasons.
+pub fn check_observable(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
+    check_where(plan, o, ExpectKind::observable)
+}
+
+fn check_where(plan: &Plan, o: &Outcome, keep: impl Fn(&ExpectKind) -> bool) -> Vec<Mismatch> {
     let mut out = Vec::new();
     let sent: Vec<&PushRecord> = o.pushes.iter().filter(|p| p.accepted()).collect();
-    for e in &plan.expect {
+    for e in plan.expect.iter().filter(|e| keep(&e.kind)) {
         let fail = |expected: String, actual: String| Mismatch {
             line: e.line,
             expected,
@@ -297,6 +307,33 @@ pub fn check(plan: &Plan, o: &Outcome) -> Vec<Mismatch> {
                     out.push(fail(
                         format!("{device} never receives {text:?}"),
                         format!("it received {}", hits.join(", ")),
+                    ));
+                }
+            }
+            ExpectKind::Decided { filter, rule } => {
+                let decided: Vec<&DecisionRecord> = o
+                    .decisions
+                    .iter()
+                    .filter(|d| {
+                        filter.device.as_ref().is_none_or(|x| *x == d.device)
+                            && filter.text.as_ref().is_none_or(|t| *t == d.text)
+                            && filter
+                                .at
+                                .is_none_or(|at| d.at >= at && d.at < at.plus_ms(1000))
+                    })
+                    .collect();
+                if decided.is_empty() || decided.iter().any(|d| d.rule() != *rule) {
+                    let seen: Vec<String> = decided
+                        .iter()
+                        .map(|d| format!("{} → {} [{}]", d.msg, d.device, d.rule()))
+                        .collect();
+                    out.push(fail(
+                        format!("decided by {rule} {}", describe_filter(plan, filter)),
+                        if seen.is_empty() {
+                            "no such decision".into()
+                        } else {
+                            seen.join(", ")
+                        },
                     ));
                 }
             }

@@ -2,7 +2,7 @@
 //! timeline line per event, so diffs read line by line) and the `explain` view.
 //! They compute nothing; tokens are shown as `<token:user/device>`.
 
-use super::summarize::Outcome;
+use super::summarize::{DecisionRecord, Outcome};
 use crate::core::model::Notification;
 use crate::run::trace::{Event, LossCause, TraceVerdict};
 use crate::scenario::plan::Plan;
@@ -236,14 +236,7 @@ pub fn render_explain(plan: &Plan, o: &Outcome) -> String {
         s.push_str("no messages were decided\n");
     }
     // What the cited rules say (`pushsim rules ID` for the whole entry).
-    let mut cited: Vec<&str> = o
-        .decisions
-        .iter()
-        .map(|d| match &d.verdict {
-            TraceVerdict::Push { rule, .. } | TraceVerdict::Suppressed { rule, .. } => *rule,
-            TraceVerdict::Online => "PRS-01",
-        })
-        .collect();
+    let mut cited: Vec<&str> = o.decisions.iter().map(DecisionRecord::rule).collect();
     cited.sort_unstable();
     cited.dedup();
     if !cited.is_empty() {

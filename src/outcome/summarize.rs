@@ -50,6 +50,16 @@ pub struct DecisionRecord {
     pub verdict: TraceVerdict,
 }
 
+impl DecisionRecord {
+    /// The rule it cites (an online delivery: PRS-01).
+    pub fn rule(&self) -> &'static str {
+        match &self.verdict {
+            TraceVerdict::Push { rule, .. } | TraceVerdict::Suppressed { rule, .. } => rule,
+            TraceVerdict::Online => "PRS-01",
+        }
+    }
+}
+
 /// Everything a run showed, ready to render and check.
 #[derive(Clone, Debug)]
 pub struct Outcome {

@@ -59,6 +59,7 @@ pub(crate) const EXPECT_KEYS: &[&str] = &[
     "not_delivered",
     "vendor_error",
     "settings",
+    "decided",
 ];
 
 /// A mapping with arbitrary string keys, in file order.
@@ -707,6 +708,24 @@ pub(crate) struct FilterFile {
     pub(crate) at: Option<String>,
 }
 
+/// `decided: {device?, text?, at?, because}` — the reference decided the
+/// matching message × device by this rule (not observable at the vendors:
+/// `pushsim conform` does not check it).
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DecidedFile {
+    /// Recipient device.
+    #[schemars(with = "Option<DeviceRef>")]
+    pub(crate) device: Option<String>,
+    /// The text of a `send` step.
+    pub(crate) text: Option<String>,
+    /// Decision time, within the same second.
+    #[schemars(with = "Option<AtText>")]
+    pub(crate) at: Option<String>,
+    /// The rule id every matching decision cites (`PRS-07`, `DNDW-04`, …).
+    pub(crate) because: String,
+}
+
 /// `vendor_error: {device?, text?, at?, contains}` — a vendor request that
 /// was not accepted, with its code or message.
 #[derive(Deserialize, JsonSchema, Debug)]
@@ -853,6 +872,8 @@ pub(crate) struct ExpectFile {
     /// The device never received the message, online or by sync.
     pub(crate) not_delivered: Option<DeliveredFile>,
     pub(crate) settings: Option<SettingsExpectFile>,
+    /// The decision for the matching message × device cites this rule.
+    pub(crate) decided: Option<DecidedFile>,
 }
 
 /// A pushsim scenario: users, devices, settings and a timeline of steps,

@@ -39,6 +39,7 @@ pub(crate) const KNOBS: &[(&str, &str)] = &[
     ("msg.push_custom", "true | false"),
     ("msg.mention_all", "anyone | creator"),
     ("msg.push_chatroom", "true | false"),
+    ("msg.force_push", "true | false"),
     ("msg.force_bypasses_remind_type", "true | false"),
     (
         "badge.model",
@@ -229,6 +230,7 @@ pub(crate) fn apply(
             }
         }
         "msg.push_chatroom" => p.push_chatroom = b()?,
+        "msg.force_push" => p.force_push = b()?,
         "msg.force_bypasses_remind_type" => p.force_bypasses_remind_type = b()?,
         "badge.model" => {
             p.badge_model = match s()? {

@@ -251,4 +251,19 @@ pub enum ExpectKind {
         /// Text.
         text: String,
     },
+    /// Every decision matching the filter (at least one) cites `rule`.
+    Decided {
+        /// Which decisions.
+        filter: PushFilter,
+        /// The rule id.
+        rule: &'static str,
+    },
+}
+
+impl ExpectKind {
+    /// Whether another implementation shows it (what `conform` can hold a
+    /// SUT to): everything but the reference's own reasons.
+    pub fn observable(&self) -> bool {
+        !matches!(self, ExpectKind::Decided { .. })
+    }
 }

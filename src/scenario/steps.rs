@@ -783,6 +783,29 @@ impl Ex<'_, '_> {
         if let Some(x) = &e.settings {
             return self.settings(p, x);
         }
+        if let Some(x) = &e.decided {
+            let filter = self.filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref());
+            let rule = super::rules::RULE_IDS
+                .iter()
+                .copied()
+                .find(|r| *r == x.because.as_str());
+            let Some(rule) = rule else {
+                let help =
+                    super::diag::did_you_mean(&x.because, super::rules::RULE_IDS.iter().copied())
+                        .map(|s| format!("did you mean {s}?"))
+                        .unwrap_or_else(|| "`pushsim rules` lists every rule id".into());
+                self.cx.err(
+                    &p.key("because"),
+                    format!("unknown rule id `{}`", x.because),
+                    Some(help),
+                );
+                return None;
+            };
+            return Some(ExpectKind::Decided {
+                filter: filter?,
+                rule,
+            });
+        }
         self.cx.err(p, "expected a mapping", None);
         None
     }

@@ -128,7 +128,7 @@ class Synapse:
         os.makedirs(workdir, exist_ok=True)
         self.port = free_port()
         self.cfg = synapse_config(workdir, self.port, by_room)
-        py = os.path.join(venv, "bin", "python")
+        py = os.path.join(os.path.abspath(venv), "bin", "python")
         # The signing key Synapse's --generate-keys would write (an ed25519 seed),
         # without a second interpreter start.
         with open(os.path.join(workdir, "signing.key"), "w") as f:

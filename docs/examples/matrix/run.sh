@@ -21,7 +21,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
 
 # 1. Synapse in its own venv (AGPL: installed at test time, never vendored).
 t=$(now)
-if ! "$VENV/bin/python" -c "import synapse, sys; sys.exit(synapse.__version__ != '$SYNAPSE_VERSION')" 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import sys, importlib.metadata as m; import synapse; sys.exit(m.version('matrix-synapse') != '$SYNAPSE_VERSION')" 2>/dev/null; then
     if ! "$PY" -m venv --help >/dev/null 2>&1; then
         echo "run.sh: '$PY -m venv' does not work; install the venv module (Debian/Ubuntu: apt-get install python3-venv)" >&2
         exit 2
