@@ -509,12 +509,17 @@ fn walk(
     Ok(())
 }
 
+/// Loads a scenario; its warnings go to stderr, its errors are the `Err`.
 fn load(path: &Path) -> Result<Plan, String> {
-    scenario::load_file(path).map_err(|diags| {
+    let plan = scenario::load_file(path).map_err(|diags| {
         diags
             .iter()
             .map(|d| d.to_string())
             .collect::<Vec<_>>()
             .join("\n")
-    })
+    })?;
+    for w in &plan.warnings {
+        eprintln!("{w}");
+    }
+    Ok(plan)
 }

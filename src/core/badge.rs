@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 /// The server's unread count (BDG-05, `badge.model: unread_rooms` or
 /// `unread_notifications`, matrix): notifying messages by conversation since
-/// the last read receipt. No step sends a read receipt, so it only grows.
+/// the last read receipt (the `read` step).
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Unread {
     /// Unread notifying messages per conversation (as the user sees it).
@@ -34,6 +34,12 @@ impl Unread {
     /// A message in `conv` notified the user.
     pub fn note(&mut self, conv: Conversation) {
         *self.by_conv.entry(conv).or_default() += 1;
+    }
+
+    /// A read receipt for `conv`: everything in it is read (BDG-05). Returns
+    /// how many unread messages it cleared.
+    pub fn read(&mut self, conv: &Conversation) -> u32 {
+        self.by_conv.remove(conv).unwrap_or(0)
     }
 
     /// The badge under `model`: conversations with something unread, or

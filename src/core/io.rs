@@ -24,6 +24,18 @@ pub struct ServerConfig {
     pub groups: BTreeMap<GroupId, Vec<UserId>>,
 }
 
+impl ServerConfig {
+    /// The zone `user`'s wall clock reads in: their own, else the app's
+    /// (A-01; `settings.timezone: app` ignores users' zones).
+    pub fn zone_of(&self, user: &str) -> Zone {
+        let own = match self.profile.timezone {
+            super::profile::TimezoneSource::User => self.users.get(user).copied().flatten(),
+            super::profile::TimezoneSource::App => None,
+        };
+        own.unwrap_or(self.app_zone)
+    }
+}
+
 /// A request on a device's long connection or on the server API.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Input {
@@ -110,6 +122,15 @@ pub enum ApiRequest {
         /// Whose setting.
         user: UserId,
         /// Conversation.
+        conversation: Conversation,
+    },
+    /// A read receipt: the user read everything in the conversation so far
+    /// (BDG-05: clears its unread count where the badge is the server's
+    /// unread count; the push-counting badges ignore it).
+    Read {
+        /// Who read.
+        user: UserId,
+        /// The conversation, as the reader names it.
         conversation: Conversation,
     },
     /// Set DND: `window` as written (`"22:00-07:00"`, `""` clears; validated here,

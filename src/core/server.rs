@@ -468,6 +468,13 @@ impl Server {
                     what: format!("{user}: {at} remind type {}", remind.name()),
                 }]
             }
+            ApiRequest::Read { user, conversation } => {
+                let u = self.users.entry(user.clone()).or_default();
+                let cleared = u.unread.read(&conversation);
+                vec![Output::Accepted {
+                    what: format!("{user} read {conversation} ({cleared} unread cleared)"),
+                }]
+            }
             ApiRequest::ClearRemind { user, conversation } => {
                 let u = self.users.entry(user.clone()).or_default();
                 if let Some(l) = u.settings.convs.get_mut(&conversation) {

@@ -224,8 +224,12 @@ impl Target for HttpTarget<'_> {
         });
         match &step.action {
             Action::Wait => return Ok(()),
-            Action::InvalidateToken { vendor, token } => {
-                self.fleet.invalidate_token(*vendor, token);
+            Action::InvalidateToken {
+                vendor,
+                token,
+                count,
+            } => {
+                self.fleet.invalidate_token(*vendor, token, *count);
                 return Ok(());
             }
             Action::VendorFault { vendor, fault } => {

@@ -41,6 +41,7 @@ pub const STEP_KINDS: &[&str] = &[
     "send",
     "set_remind",
     "clear_remind",
+    "read",
     "set_dnd",
     "set_language",
     "set_template",

@@ -205,6 +205,7 @@ fn plan_of(setup: &Setup) -> Plan {
         steps: Vec::new(),
         expect: Vec::new(),
         cert_options: BTreeMap::new(),
+        warnings: Vec::new(),
     }
 }
 

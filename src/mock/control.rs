@@ -52,7 +52,7 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     (
         "POST",
         "/__pushsim/invalid_tokens",
-        "{\"token\": \"…\"}: the vendor answers \"invalid token\" for it from now on",
+        "{\"token\": \"…\", \"count\": 1}: the vendor answers \"invalid token\" for it from now on (or to the next `count` sends)",
     ),
 ];
 
@@ -79,6 +79,9 @@ struct ClockBody {
 #[serde(deny_unknown_fields)]
 struct TokenBody {
     token: String,
+    /// Refuse only the next `count` sends to it.
+    #[serde(default)]
+    count: Option<u32>,
 }
 
 /// Answers a control request; `None` if `req` is not one (a vendor request).
@@ -111,8 +114,8 @@ pub fn handle(model: &mut Model, req: &HttpRequest, now: SimTime) -> Option<Http
             Ok(faults(model, now))
         }
         ("POST", "/invalid_tokens") => body::<TokenBody>(req).map(|t| {
-            model.state.invalid.insert(t.token.clone());
-            json!({"invalid": t.token})
+            model.state.invalidate(&t.token, t.count);
+            json!({"invalid": t.token, "count": t.count})
         }),
         _ => Err((404, format!("no control route {} {path}", req.method))),
     };
@@ -268,6 +271,30 @@ mod tests {
         assert_eq!(status, 503, "FCM's 503 UNAVAILABLE");
         let (status, _) = call(&mut m, "POST", "/token", "");
         assert_eq!(status, 400, "the fault affected one request");
+    }
+
+    /// A counted invalidation refuses that many checks of the token, then
+    /// the vendor takes it again; an uncounted one refuses for good.
+    #[test]
+    fn an_invalid_token_with_a_count_is_refused_that_often() {
+        let mut m = model();
+        let (status, _) = call(
+            &mut m,
+            "POST",
+            "/__pushsim/invalid_tokens",
+            r#"{"token": "tok-once-aaaa", "count": 2}"#,
+        );
+        assert_eq!(status, 200);
+        call(
+            &mut m,
+            "POST",
+            "/__pushsim/invalid_tokens",
+            r#"{"token": "tok-ever-aaaa"}"#,
+        );
+        let once: Vec<bool> = (0..3).map(|_| m.token_invalid("tok-once-aaaa")).collect();
+        assert_eq!(once, [true, true, false]);
+        let ever: Vec<bool> = (0..3).map(|_| m.token_invalid("tok-ever-aaaa")).collect();
+        assert_eq!(ever, [true, true, true]);
     }
 
     #[test]

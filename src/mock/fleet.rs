@@ -228,11 +228,12 @@ impl MockFleet {
             .collect()
     }
 
-    /// Makes a device token invalid at a vendor (the user uninstalled the app).
-    pub fn invalidate_token(&self, vendor: Vendor, token: &str) {
+    /// Makes a device token invalid at a vendor (the user uninstalled the
+    /// app), for the next `count` sends to it or for good.
+    pub fn invalidate_token(&self, vendor: Vendor, token: &str, count: Option<u32>) {
         if let Some(r) = self.mocks.get(&vendor) {
             if let Ok(mut m) = r.model.lock() {
-                m.state.invalid.insert(token.to_string());
+                m.state.invalidate(token, count);
             }
         }
     }

@@ -89,8 +89,9 @@ pub struct State {
     pub seen_today: BTreeSet<String>,
     /// The vendor day `daily` and `seen_today` belong to.
     pub day: Option<chrono::NaiveDate>,
-    /// Device tokens made invalid by the scenario.
-    pub invalid: BTreeSet<String>,
+    /// Device tokens made invalid by the scenario: how many more sends to
+    /// refuse (`None`: every one).
+    pub invalid: BTreeMap<String, Option<u32>>,
     /// Counter for ids the mock hands out.
     pub counter: u64,
     /// Faults injected by the scenario, in injection order.
@@ -98,6 +99,28 @@ pub struct State {
 }
 
 impl State {
+    /// The vendor answers "invalid token" for `token`: to the next `count`
+    /// sends, or (`None`) from now on.
+    pub fn invalidate(&mut self, token: &str, count: Option<u32>) {
+        self.invalid.insert(token.to_string(), count);
+    }
+
+    /// Whether a send to `token` is refused as invalid; spends one refusal
+    /// of a counted invalidation.
+    fn refuse(&mut self, token: &str) -> bool {
+        match self.invalid.get_mut(token) {
+            None => false,
+            Some(None) => true,
+            Some(Some(left)) => {
+                *left -= 1;
+                if *left == 0 {
+                    self.invalid.remove(token);
+                }
+                true
+            }
+        }
+    }
+
     /// The next id.
     pub fn next_id(&mut self) -> u64 {
         self.counter += 1;
@@ -195,9 +218,10 @@ impl Model {
         self.state.issued.get(token).map(|exp| now < *exp)
     }
 
-    /// Whether the mock treats a device token as invalid.
-    pub fn token_invalid(&self, token: &str) -> bool {
-        self.state.invalid.contains(token)
+    /// Whether the mock treats a device token as invalid in the send being
+    /// answered (a refusal counted against `count` is spent).
+    pub fn token_invalid(&mut self, token: &str) -> bool {
+        self.state.refuse(token)
             || self
                 .spec
                 .tokens

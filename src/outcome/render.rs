@@ -222,9 +222,17 @@ pub fn render_explain(plan: &Plan, o: &Outcome) -> String {
             [] => String::new(),
             list => format!(" → vendor answered {}", list.join(", then ")),
         };
+        // The recipient's own wall clock, where it reads differently (another
+        // zone, or a daylight-saving change since `start`).
+        let theirs = plan.server.zone_of(&d.device.user);
+        let local = if theirs.format_clock(d.at) != z.format_clock(d.at) {
+            format!(" ({} {theirs})", theirs.format_clock(d.at))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "{} {} {} → {}: {}{answered}",
+            "{}{local} {} {} → {}: {}{answered}",
             z.format(d.at),
             d.msg,
             q(&d.text),

@@ -29,7 +29,13 @@ pub fn action(a: &Action) -> String {
         Action::Kill(d) => format!("kill {d}"),
         Action::BindToken { device, cert, .. } => format!("bind_token {device} cert={cert}"),
         Action::Unregister(d) => format!("unregister {d}"),
-        Action::InvalidateToken { vendor, .. } => format!("invalidate_token at {}", vendor.name()),
+        Action::InvalidateToken { vendor, count, .. } => match count {
+            None => format!("invalidate_token at {}", vendor.name()),
+            Some(n) => format!(
+                "invalidate_token at {} for the next {n} send(s)",
+                vendor.name()
+            ),
+        },
         Action::VendorFault { vendor, fault } => {
             let scope = match (fault.duration_ms, fault.count) {
                 (Some(ms), Some(n)) => format!(" for {} s, at most {n} requests", ms / 1000),
@@ -93,6 +99,7 @@ fn api(req: &ApiRequest) -> String {
         ApiRequest::ClearRemind { user, conversation } => {
             format!("clear_remind {user} {conversation}")
         }
+        ApiRequest::Read { user, conversation } => format!("read {user} {conversation}"),
         ApiRequest::SetDnd {
             user,
             conversation,

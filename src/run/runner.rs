@@ -397,9 +397,13 @@ fn inject(
                 .expect("the im host runs as long as the world");
         }
         // Under `pushsim serve` the driver does these at its own mocks.
-        Action::InvalidateToken { vendor, token } => {
+        Action::InvalidateToken {
+            vendor,
+            token,
+            count,
+        } => {
             if let Some(fleet) = fleet {
-                fleet.invalidate_token(*vendor, token)
+                fleet.invalidate_token(*vendor, token, *count)
             }
         }
         Action::VendorFault { vendor, fault } => {

@@ -6,7 +6,8 @@ use std::fmt;
 /// One load error: where it is and what was expected.
 ///
 /// Its `Display` is the exact text `pushsim check` prints:
-/// `path:line:col: error: message`, then `\n  help: …` when there is a hint.
+/// `path:line:col: error: message` (or `warning:`), then `\n  help: …` when
+/// there is a hint.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Diagnostic {
     /// The file as given to the loader.
@@ -19,13 +20,16 @@ pub struct Diagnostic {
     pub message: String,
     /// A hint (`did you mean DNDW-04?`, the declared devices, …).
     pub help: Option<String>,
+    /// An error stops the file from loading; a warning does not.
+    pub warning: bool,
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = if self.warning { "warning" } else { "error" };
         write!(
             f,
-            "{}:{}:{}: error: {}",
+            "{}:{}:{}: {level}: {}",
             self.path, self.line, self.column, self.message
         )?;
         if let Some(help) = &self.help {
@@ -98,6 +102,7 @@ mod tests {
             column: 5,
             message: "rules[0]: unknown rule id `DNDW-4`".into(),
             help: Some("did you mean DNDW-04?".into()),
+            warning: false,
         };
         assert_eq!(
             d.to_string(),

@@ -35,6 +35,7 @@ pub(crate) const ACTION_KEYS: &[&str] = &[
     "unregister",
     "set_remind",
     "clear_remind",
+    "read",
     "set_dnd",
     "set_language",
     "create_group",
@@ -373,7 +374,8 @@ pub(crate) struct SetRemindFile {
     pub(crate) remind: String,
 }
 
-/// `clear_remind:` — the conversation inherits the app's remind type again (RT-04).
+/// `clear_remind:` — the conversation inherits the app's remind type again
+/// (RT-04); also `read:` — the user read the conversation (BDG-05).
 #[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClearRemindFile {
@@ -600,6 +602,9 @@ pub(crate) struct InvalidateFile {
     pub(crate) vendor: Option<String>,
     /// The token (with `vendor`).
     pub(crate) token: Option<String>,
+    /// Refuse only the next `count` sends to it, then accept it again (a
+    /// transient "invalid token"); absent = from now on.
+    pub(crate) count: Option<u32>,
 }
 
 /// `vendor_fault: {vendor, fault, retry_after?, latency?, body?, for?, count?}`.
@@ -672,6 +677,8 @@ pub(crate) struct StepFile {
     pub(crate) set_remind: Option<SetRemindFile>,
     /// Clear a conversation's remind type.
     pub(crate) clear_remind: Option<ClearRemindFile>,
+    /// A read receipt: the user read the conversation (BDG-05).
+    pub(crate) read: Option<ClearRemindFile>,
     /// Set a DND window and/or duration.
     pub(crate) set_dnd: Option<SetDndFile>,
     /// Set the push language.

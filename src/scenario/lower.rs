@@ -36,6 +36,11 @@ pub(crate) struct Cx<'a> {
     pub(crate) start: SimTime,
     /// The offset of `start`, in which clock times are read.
     pub(crate) display_zone: Zone,
+    /// The app's named zone (`app.timezone`), to warn when a clock time is
+    /// read across its daylight-saving change.
+    pub(crate) app_zone: Option<Zone>,
+    /// Warnings so far.
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 impl Cx<'_> {
@@ -51,7 +56,16 @@ impl Cx<'_> {
             column: pos.col,
             message,
             help,
+            warning: false,
         });
+    }
+    /// A warning about the value at `p`: reported, and the file still loads.
+    pub(crate) fn warn(&mut self, p: &Path, msg: impl Into<String>, help: Option<String>) {
+        let pos = self.tree.pos_of(&p.0);
+        self.push(pos, p, msg.into(), help);
+        let mut w = self.diags.pop().expect("just pushed");
+        w.warning = true;
+        self.warnings.push(w);
     }
     /// An error about the value at `p`.
     pub(crate) fn err(&mut self, p: &Path, msg: impl Into<String>, help: Option<String>) {
@@ -158,6 +172,8 @@ pub(crate) fn lower(
         profile: Profile::easemob(),
         start: SimTime(0),
         display_zone: Zone::parse("+00:00").expect("UTC parses"),
+        app_zone: None,
+        warnings: Vec::new(),
     };
 
     if let Some(v) = f.version.filter(|v| *v != 1) {
@@ -289,6 +305,7 @@ pub(crate) fn lower(
         None => cx.display_zone,
         Some(tz) => zone(&mut cx, &app.key("timezone"), tz).unwrap_or(cx.display_zone),
     };
+    cx.app_zone = matches!(app_zone, Zone::Iana(_)).then_some(app_zone);
     let mut cert_options = BTreeMap::new();
     for (name, cert) in &f.app.certs.0 {
         match Vendor::parse(&cert.vendor) {
@@ -437,6 +454,7 @@ pub(crate) fn lower(
         steps,
         expect,
         cert_options,
+        warnings: std::mem::take(&mut cx.warnings),
     };
     (Some(plan), cx.diags)
 }

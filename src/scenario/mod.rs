@@ -44,6 +44,7 @@ pub fn load_file(path: &Path) -> Result<Plan, Vec<Diagnostic>> {
             column: 1,
             message,
             help: None,
+            warning: false,
         }])
     };
     match std::fs::metadata(path) {
@@ -66,6 +67,7 @@ pub fn load_file(path: &Path) -> Result<Plan, Vec<Diagnostic>> {
             column: 1,
             message: format!("cannot read the file: {e}"),
             help: None,
+            warning: false,
         }]),
     }
 }
@@ -98,6 +100,7 @@ fn ambiguous_name(path: &str) -> Option<Diagnostic> {
             "snapshot ids join folders with `__`, so this name could share its id and snapshot with another file (id `{}`); rename it, e.g. with a single `_`",
             plan_id(path)
         )),
+        warning: false,
     })
 }
 
@@ -108,6 +111,7 @@ fn load_with_id(shown: &str, id: String, text: &str) -> Result<Plan, Vec<Diagnos
         column: pos.col,
         message,
         help,
+        warning: false,
     };
     let doc = match tree::parse(text) {
         Ok(doc) => doc,

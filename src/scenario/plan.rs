@@ -41,6 +41,9 @@ pub struct Plan {
     /// Per cert, app options overriding the vendor mock's defaults
     /// (`app.certs.NAME.options`).
     pub cert_options: BTreeMap<String, BTreeMap<String, String>>,
+    /// What the loader noticed and let pass (a clock time read across a
+    /// daylight-saving change), printed by the CLI.
+    pub warnings: Vec<crate::scenario::Diagnostic>,
 }
 
 impl Plan {
@@ -145,6 +148,8 @@ pub enum Action {
         vendor: Vendor,
         /// Token.
         token: String,
+        /// Only the next `count` sends to it are refused; `None` = all.
+        count: Option<u32>,
     },
     /// Make a vendor misbehave (rate limit, quota, outage, latency, garbage);
     /// done by the driver at the mock, never sent to a system under test.

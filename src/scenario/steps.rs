@@ -9,7 +9,7 @@ use super::tree::Path;
 use crate::core::io::{ApiRequest, SettingsQuery};
 use crate::core::model::*;
 use crate::core::settings::{DndWindow, LevelView};
-use crate::core::time::SimTime;
+use crate::core::time::{SimTime, Zone};
 use std::collections::BTreeMap;
 
 /// Lowers steps and expectations.
@@ -33,6 +33,9 @@ pub(crate) fn lower_timeline(cx: &mut Cx<'_>, f: &ScenarioFile) -> (Vec<Step>, V
             }
             Some(spec) => {
                 let t = resolve_step(spec, prev, &cx.display_zone);
+                if let (At::Clock(_), Some(app)) = (spec, cx.app_zone) {
+                    dst_warning(cx, &ap, &s.at, t, &app);
+                }
                 if !in_span(t, cx.start) {
                     cx.err(
                         &ap,
@@ -277,19 +280,28 @@ fn action(cx: &mut Cx<'_>, pa: &Path, key: &str, s: &StepFile, msg_no: u32) -> V
                 }
             }
         }),
-        "clear_remind" => one(match &s.clear_remind {
-            None => missing(cx, "a mapping {user, conversation}"),
-            Some(r) => {
-                let user = cx.user(&pa.key("user"), &r.user);
-                let conv = conversation(cx, &pa.key("conversation"), Some(&r.conversation));
-                match (user, conv) {
-                    (Some(user), Some(Some(conversation))) => {
-                        Some(Action::Api(ApiRequest::ClearRemind { user, conversation }))
+        "clear_remind" | "read" => one(
+            match if key == "read" {
+                &s.read
+            } else {
+                &s.clear_remind
+            } {
+                None => missing(cx, "a mapping {user, conversation}"),
+                Some(r) => {
+                    let user = cx.user(&pa.key("user"), &r.user);
+                    let conv = conversation(cx, &pa.key("conversation"), Some(&r.conversation));
+                    match (user, conv) {
+                        (Some(user), Some(Some(conversation))) if key == "read" => {
+                            Some(Action::Api(ApiRequest::Read { user, conversation }))
+                        }
+                        (Some(user), Some(Some(conversation))) => {
+                            Some(Action::Api(ApiRequest::ClearRemind { user, conversation }))
+                        }
+                        _ => None,
                     }
-                    _ => None,
                 }
-            }
-        }),
+            },
+        ),
         "set_dnd" => one(match &s.set_dnd {
             None => missing(cx, "a mapping {user, conversation?, window?, duration?}"),
             Some(d) => set_dnd(cx, pa, d),
@@ -677,6 +689,15 @@ fn send(cx: &mut Cx<'_>, pa: &Path, m: &SendFile, msg_no: u32) -> Option<Action>
 }
 
 fn invalidate(cx: &mut Cx<'_>, pa: &Path, v: &InvalidateFile) -> Option<Action> {
+    if v.count == Some(0) {
+        cx.err(
+            &pa.key("count"),
+            "`count` must be at least 1",
+            Some("leave it out to make the token invalid from now on".into()),
+        );
+        return None;
+    }
+    let count = v.count;
     match (&v.device, &v.vendor, &v.token) {
         (Some(d), None, None) => {
             let device = cx.device(&pa.key("device"), d)?;
@@ -685,6 +706,7 @@ fn invalidate(cx: &mut Cx<'_>, pa: &Path, v: &InvalidateFile) -> Option<Action> 
                 Some(vendor) => Some(Action::InvalidateToken {
                     vendor: *vendor,
                     token: decl.token,
+                    count,
                 }),
                 None => {
                     cx.err(
@@ -701,6 +723,7 @@ fn invalidate(cx: &mut Cx<'_>, pa: &Path, v: &InvalidateFile) -> Option<Action> 
                 .map(|vendor| Action::InvalidateToken {
                     vendor,
                     token: token.clone(),
+                    count,
                 })
         }
         _ => {
@@ -1074,4 +1097,37 @@ fn unreadable_at(text: &str) -> String {
         }
     }
     format!("cannot read `{text}`")
+}
+
+/// Warns when a clock time, read in the offset of `start`, falls where the
+/// app's zone has another offset (a daylight-saving change in between): the
+/// step then runs an hour off the wall clock the author likely meant.
+fn dst_warning(cx: &mut Cx<'_>, ap: &Path, text: &str, t: SimTime, app: &Zone) {
+    let (start_off, app_off) = (cx.display_zone.offset_s(t), app.offset_s(t));
+    if start_off == app_off {
+        return;
+    }
+    cx.warn(
+        ap,
+        format!(
+            "`{text}` is read at the offset of `start` ({}), but {app} is at {} then (a daylight-saving change): the step runs at {} {app} time",
+            offset_text(start_off),
+            offset_text(app_off),
+            app.format_clock(t),
+        ),
+        Some(format!(
+            "write the instant meant, e.g. `{}`, or a `+…` offset",
+            {
+                let written = cx.display_zone.local(t);
+                app.format(app.instant_of(written.date, written.ms_of_day))
+            }
+        )),
+    );
+}
+
+/// `+02:00` for 7200 s.
+fn offset_text(s: i32) -> String {
+    let sign = if s < 0 { '-' } else { '+' };
+    let s = s.unsigned_abs();
+    format!("{sign}{:02}:{:02}", s / 3600, s / 60 % 60)
 }

@@ -407,7 +407,7 @@ fn bad_platform_vendor_remind_type() {
 fn step_with_zero_or_two_actions() {
     assert_eq!(
         errs_after_head("steps:\n  - at: \"21:00\"\n  - at: \"21:01\"\n    login: bob/phone\n    kill: bob/phone\n"),
-        "t.yaml:14:5: error: steps[0]: a step needs an action\n  help: actions: login, logout, background, foreground, disconnect, reconnect, kill, restart, bind_token, unregister, set_remind, clear_remind, set_dnd, set_language, create_group, send, invalidate_token, vendor_fault, set_push_rule, set_nickname, get_settings, create_template, wait\n\
+        "t.yaml:14:5: error: steps[0]: a step needs an action\n  help: actions: login, logout, background, foreground, disconnect, reconnect, kill, restart, bind_token, unregister, set_remind, clear_remind, read, set_dnd, set_language, create_group, send, invalidate_token, vendor_fault, set_push_rule, set_nickname, get_settings, create_template, wait\n\
          t.yaml:17:5: error: steps[1].kill: a step has one action; found `login` and `kill`\n  help: split it into steps with the same `at` (they run in file order)"
     );
 }
@@ -526,7 +526,7 @@ steps:
         matches!(&plan.steps[3].action, Action::BindToken { cert, token, .. } if cert == "apns-ish" && token == "t2")
     );
     assert!(
-        matches!(&plan.steps[4].action, Action::InvalidateToken { vendor: Vendor::Huawei, token } if token == "tok-bob-phone")
+        matches!(&plan.steps[4].action, Action::InvalidateToken { vendor: Vendor::Huawei, token, count: None } if token == "tok-bob-phone")
     );
     assert!(matches!(
         &plan.steps[5].action,
@@ -661,4 +661,25 @@ fn a_fault_duration_past_thirty_days_is_a_load_error() {
         e.contains("retry_after: `99999999d` is longer than a fault can last (30d)"),
         "{e}"
     );
+}
+
+/// A clock time is read at the offset of `start`; when the app's zone has
+/// changed offset by then (DST began in Berlin on 2026-03-29), the step runs
+/// an hour off the wall clock meant: warn, name the instant meant, still load.
+#[test]
+fn a_clock_time_across_a_dst_change_warns_and_names_the_instant_meant() {
+    let text = HEAD
+        .replace("2026-03-01T21:00:00+08:00", "2026-03-28T21:00:00+01:00")
+        .replace("users:", "app:\n  timezone: Europe/Berlin\nusers:")
+        + "steps:\n  - at: \"22:00\"\n    login: bob/phone\n  - at: \"09:00\"\n    kill: bob/phone\n  - at: 2026-03-29T11:00:00+02:00\n    login: bob/phone\n";
+    let plan = load_str("scenarios/t.yaml", &text).unwrap_or_else(|d| panic!("{}", render(&d)));
+    let warnings = render(&plan.warnings);
+    assert_eq!(
+        warnings,
+        "scenarios/t.yaml:18:9: warning: steps[1].at: `09:00` is read at the offset of `start` (+01:00), but Europe/Berlin is at +02:00 then (a daylight-saving change): the step runs at 10:00 Europe/Berlin time\n  \
+         help: write the instant meant, e.g. `2026-03-29T09:00:00+02:00`, or a `+…` offset"
+    );
+    // The same file with a fixed-offset app zone (no DST) warns about nothing.
+    let fixed = load_str("scenarios/t.yaml", &text.replace("Europe/Berlin", "+01:00")).unwrap();
+    assert!(fixed.warnings.is_empty(), "{}", render(&fixed.warnings));
 }

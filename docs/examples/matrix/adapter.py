@@ -43,7 +43,7 @@ import sut  # noqa: E402  (FCM v1: RS256 JWT, OAuth exchange, messages:send)
 PROTOCOL = "pushsim-driver/1"
 SYNAPSE_VERSION = "1.163.2"
 STEPS = ["login", "logout", "background", "foreground", "disconnect", "reconnect", "kill",
-         "bind_token", "unregister", "send", "set_remind", "clear_remind", "create_group"]
+         "bind_token", "unregister", "send", "set_remind", "clear_remind", "create_group", "read"]
 SERVER = "localhost"
 PASSWORD = "pushsim-password"
 SECRET = "pushsim-shared-secret"
@@ -662,6 +662,24 @@ class Adapter:
             self.del_rule(user, "room", room)
         return "ok"
 
+    def read(self, r):
+        """A read receipt on the room's newest event: Synapse clears the room's
+        unread count and sends the user's pushers a badge-only notify (no
+        event), which the gateway logs and does not forward."""
+        user, conv = r["user"], r["conversation"]
+        if user not in self.api:
+            return {"rejected": {"rule": None, "reason": f"unknown user {user}"}}
+        room = self.room_of(user, conv, create=False)
+        if room is None:
+            return "ok"  # nothing was ever said there
+        newest = self.mx.ok("GET", f"/_matrix/client/v3/rooms/{q(room)}/messages?dir=b&limit=1",
+                            self.api[user])
+        chunk = newest.get("chunk", [])
+        if chunk:
+            self.mx.ok("POST", f"/_matrix/client/v3/rooms/{q(room)}/receipt/m.read/"
+                               f"{q(chunk[0]['event_id'])}", self.api[user], {})
+        return "ok"
+
     @staticmethod
     def mute_id(room):
         return "pushsim-mute-" + room.lstrip("!").split(":")[0]
@@ -712,6 +730,8 @@ class Adapter:
             answer = self.set_remind(arg)
         elif kind == "clear_remind":
             answer = self.clear_remind(arg)
+        elif kind == "read":
+            answer = self.read(arg)
         elif kind == "create_group":
             members = [u for u in arg["members"] if u in self.api]
             conv = f"group:{arg['group']}"

@@ -167,7 +167,9 @@ class Service:
         status, answer = self.fcm(cert, access, message)
         if status != 200:
             code = json.dumps(answer)
-            if "UNREGISTERED" in code or "INVALID_ARGUMENT" in code:
+            # TOK-08, unless the scenario's profile keeps such bindings.
+            if ("UNREGISTERED" in code or "INVALID_ARGUMENT" in code) \
+                    and self.profile.get("invalid_removes", True):
                 self.bound.pop(dev, None)
         return status == 200
 
