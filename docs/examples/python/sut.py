@@ -240,7 +240,8 @@ def http_json(url, body, headers):
 SERVICE = Service()
 
 
-class Driver(BaseHTTPRequestHandler):
+class JsonHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with JSON answers, quiet (the Matrix adapter reuses it)."""
     protocol_version = "HTTP/1.1"
 
     def setup(self):
@@ -257,6 +258,11 @@ class Driver(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def log_message(self, *args):
+        pass
+
+
+class Driver(JsonHandler):
     def do_GET(self):
         if self.path == "/capabilities":
             self.answer(200, {"protocol": PROTOCOL, "name": "python example", "profiles": ["easemob"],
@@ -281,9 +287,6 @@ class Driver(BaseHTTPRequestHandler):
                 self.answer(404, {"error": f"no route POST {self.path}"})
         except Exception as e:  # the driver shows it as the scenario's failure
             self.answer(500, {"error": f"{type(e).__name__}: {e}"})
-
-    def log_message(self, *args):
-        pass
 
 
 def main():
