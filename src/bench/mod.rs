@@ -40,6 +40,7 @@ pub fn main(corpus: &Path, only: &[String]) -> ExitCode {
         return ExitCode::from(2);
     }
     machine_line();
+    warm_up();
     // The core first: the runs below leave the allocator's heap fragmented,
     // which costs the allocation-heavy core figure about 20 %.
     if want("core") {
@@ -417,6 +418,18 @@ fn week_floor(plan: &crate::scenario::plan::Plan) -> Result<f64, String> {
     Ok(exchanges as f64 * rt + fcm_auths as f64 * sign)
 }
 
+/// Pays the process's one-time costs before any figure is timed: the first
+/// RS256 signature seeds the crypto library's random generator from CPU
+/// jitter (about 50 ms, perf showed it inside the first run that signs an
+/// FCM token). The figures are steady-state rates; a `pushsim run` pays it
+/// once per process.
+fn warm_up() {
+    if let Ok(fleet) = crate::mock::fleet::MockFleet::start(&[Vendor::Fcm]) {
+        let creds = fleet.credentials(Vendor::Fcm);
+        std::hint::black_box(crate::vendor::auth_request(&creds, SimTime(0)));
+    }
+}
+
 /// What this machine is, for the figures' context.
 fn machine_line() {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -439,11 +452,13 @@ fn bridge_line() {
     let t = Instant::now();
     let run = runner::run(&plan, &RunConfig::standard());
     let secs = t.elapsed().as_secs_f64();
+    let ticks = run.ticks;
     let o = outcome::summarize(&plan, run.trace);
     let exchanges = o.pushes.len();
     println!(
-        "bridge: {exchanges} vendor pushes in {secs:.3} s = {:.0} pushes/s end to end (target ≥ 3500)",
-        exchanges as f64 / secs
+        "bridge: {exchanges} vendor pushes in {secs:.3} s = {:.0} pushes/s end to end, {:.1} ticks per push (target ≥ 3500)",
+        exchanges as f64 / secs,
+        ticks as f64 / exchanges.max(1) as f64
     );
     match bare_round_trips(n) {
         Ok(rate) => println!(

@@ -36,13 +36,10 @@ pub struct HttpTarget<'p> {
     pub calls: u64,
 }
 
-/// The ureq agent a driver uses: statuses are answers, `timeout` per call.
+/// The ureq agent a driver uses: statuses are answers, `timeout` per phase
+/// of a call (a SUT that hangs is caught waiting for its answer).
 pub fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(timeout))
-        .build()
-        .into()
+    crate::mock::client::agent_with(timeout)
 }
 
 /// A call that did not come back as a protocol answer.

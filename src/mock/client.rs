@@ -22,13 +22,24 @@ pub enum ClientError {
 
 fn agent() -> &'static ureq::Agent {
     static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
-    AGENT.get_or_init(|| {
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into()
-    })
+    AGENT.get_or_init(|| agent_with(Duration::from_secs(30)))
+}
+
+/// A loopback agent: statuses are answers, `timeout` bounds each phase of a
+/// call. Not `timeout_global`: with a timeout on the resolve phase ureq
+/// resolves on a fresh thread, one spawned per call (perf showed it on every
+/// bridge push); loopback addresses are IP literals, resolved at once.
+pub fn agent_with(timeout: Duration) -> ureq::Agent {
+    let t = Some(timeout);
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(t)
+        .timeout_send_request(t)
+        .timeout_send_body(t)
+        .timeout_recv_response(t)
+        .timeout_recv_body(t)
+        .build()
+        .into()
 }
 
 /// Sends `req` to `base` (e.g. `http://127.0.0.1:4000`), telling the mock the
