@@ -162,7 +162,8 @@ enum Command {
         /// Also write a JUnit XML report to this file.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
-        /// Seconds any one driver call may take before the scenario fails.
+        /// Seconds each phase of a driver call may take (connect, send, wait
+        /// for the answer, read it) before the scenario fails.
         #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
         call_timeout: f64,
         /// Print only failures and the summary.

@@ -157,8 +157,8 @@ pub enum BadgeModel {
     UnreadBasePlusOne,
     /// The number of conversations with an unread notifying message (BDG-05,
     /// matrix `counts.unread`, Synapse's default). Counted when the message is
-    /// decided, whether or not any device is pushed; only a read receipt clears
-    /// it, which no step sends, so it never falls within a scenario.
+    /// decided, whether or not any device is pushed; only a read receipt (the
+    /// `read` step) clears a conversation.
     UnreadRooms,
     /// The number of unread notifying messages (BDG-05, Synapse with
     /// `push.group_unread_count_by_room: false`).

@@ -83,6 +83,9 @@ pub struct Server {
     certs: BTreeMap<String, Vendor>,
     users: BTreeMap<UserId, User>,
     groups: BTreeMap<String, Vec<UserId>>,
+    /// Each group's creator: its first member when it was first declared or
+    /// created; a later `create_group` with other members keeps it.
+    creators: BTreeMap<String, UserId>,
     devices: Vec<Device>,
     device_ix: BTreeMap<DeviceKey, usize>,
     /// Token → devices that were bound with it (TOK-05/10 look here, not at
@@ -129,6 +132,11 @@ impl Server {
             app_zone: config.app_zone,
             certs: config.certs,
             users,
+            creators: config
+                .groups
+                .iter()
+                .filter_map(|(g, m)| Some((g.clone(), m.first()?.clone())))
+                .collect(),
             groups: config.groups,
             devices: Vec::new(),
             device_ix: BTreeMap::new(),
@@ -471,9 +479,12 @@ impl Server {
             ApiRequest::Read { user, conversation } => {
                 let u = self.users.entry(user.clone()).or_default();
                 let cleared = u.unread.read(&conversation);
-                vec![Output::Accepted {
-                    what: format!("{user} read {conversation} ({cleared} unread cleared)"),
-                }]
+                let what = if self.profile.badge_model.counts_unread() {
+                    format!("{user} read {conversation} ({cleared} unread cleared)")
+                } else {
+                    format!("{user} read {conversation} (the badge does not count unread messages under this profile)")
+                };
+                vec![Output::Accepted { what }]
             }
             ApiRequest::ClearRemind { user, conversation } => {
                 let u = self.users.entry(user.clone()).or_default();
@@ -544,6 +555,11 @@ impl Server {
             ApiRequest::GetSettings { user, query } => self.get_settings(user, query, now),
             ApiRequest::CreateGroup { group, members } => {
                 let what = format!("group {group} with {} members", members.len());
+                if let Some(first) = members.first() {
+                    self.creators
+                        .entry(group.clone())
+                        .or_insert_with(|| first.clone());
+                }
                 self.groups.insert(group, members);
                 vec![Output::Accepted { what }]
             }
@@ -699,6 +715,12 @@ impl Server {
             .get(&msg.from)
             .and_then(|u| u.settings.push_nickname.clone());
         let mut rulings = std::mem::take(&mut self.rulings);
+        let creator = match &msg.to {
+            Conversation::Group(g) | Conversation::ChatRoom(g) => {
+                self.creators.get(g).map(String::as_str)
+            }
+            Conversation::User(_) => None,
+        };
         for &name in &names {
             let is_sender = name == msg.from;
             // Phase 1: decide every device of the user (no allocation).
@@ -715,12 +737,7 @@ impl Server {
                 is_sender,
                 settings: &user.settings,
                 conv: conv_level,
-                mentioned: mentions(
-                    &self.profile,
-                    &msg,
-                    name,
-                    members.first().map(String::as_str),
-                ),
+                mentioned: mentions(&self.profile, &msg, name, creator),
                 online_device: user
                     .devices
                     .iter()

@@ -113,9 +113,15 @@ pub fn handle(model: &mut Model, req: &HttpRequest, now: SimTime) -> Option<Http
             model.state.faults.clear();
             Ok(faults(model, now))
         }
-        ("POST", "/invalid_tokens") => body::<TokenBody>(req).map(|t| {
+        ("POST", "/invalid_tokens") => body::<TokenBody>(req).and_then(|t| {
+            if t.count == Some(0) {
+                return Err((
+                    400,
+                    "`count` must be at least 1 (leave it out: invalid from now on)".into(),
+                ));
+            }
             model.state.invalidate(&t.token, t.count);
-            json!({"invalid": t.token, "count": t.count})
+            Ok(json!({"invalid": t.token, "count": t.count}))
         }),
         _ => Err((404, format!("no control route {} {path}", req.method))),
     };
@@ -295,6 +301,15 @@ mod tests {
         assert_eq!(once, [true, true, false]);
         let ever: Vec<bool> = (0..3).map(|_| m.token_invalid("tok-ever-aaaa")).collect();
         assert_eq!(ever, [true, true, true]);
+        // `count: 0` is refused, not taken as "for good" (it once wrapped).
+        let (status, _) = call(
+            &mut m,
+            "POST",
+            "/__pushsim/invalid_tokens",
+            r#"{"token": "tok-zero-aaaa", "count": 0}"#,
+        );
+        assert_eq!(status, 400);
+        assert!(!m.token_invalid("tok-zero-aaaa"));
     }
 
     #[test]

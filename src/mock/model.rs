@@ -112,7 +112,7 @@ impl State {
             None => false,
             Some(None) => true,
             Some(Some(left)) => {
-                *left -= 1;
+                *left = left.saturating_sub(1);
                 if *left == 0 {
                     self.invalid.remove(token);
                 }

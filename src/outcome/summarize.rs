@@ -132,7 +132,7 @@ pub fn summarize(plan: &Plan, trace: Vec<TraceEntry>) -> Outcome {
                 text: text(msg),
                 device: device.clone(),
                 vendor: *vendor,
-                notification: notification.clone(),
+                notification: (**notification).clone(),
                 status: *status,
                 result: result.clone(),
             }),

@@ -82,7 +82,7 @@ impl Observer {
                     device: owners.device(&decoded.token, msg),
                     vendor: *vendor,
                     token: decoded.token,
-                    notification: decoded.notification,
+                    notification: Box::new(decoded.notification),
                     status: entry.response.status,
                     result: crate::vendor::policy::describe(&result),
                 },

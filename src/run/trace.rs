@@ -123,8 +123,9 @@ pub enum Event {
         vendor: Vendor,
         /// Token the request carried (redacted when rendered).
         token: String,
-        /// Decoded content.
-        notification: Notification,
+        /// Decoded content. Boxed: inline it made every trace entry 312
+        /// bytes (heaptrack: the trace was a sixth of a 10,000-device run's heap).
+        notification: Box<Notification>,
         /// HTTP status.
         status: u16,
         /// The pipeline's classification of the answer (`ok`, `invalid token: …`).

@@ -1100,11 +1100,15 @@ fn unreadable_at(text: &str) -> String {
 }
 
 /// Warns when a clock time, read in the offset of `start`, falls where the
-/// app's zone has another offset (a daylight-saving change in between): the
-/// step then runs an hour off the wall clock the author likely meant.
+/// app's zone has changed its offset since `start` (a daylight-saving change
+/// in between): the step then runs an hour off the wall clock the author
+/// likely meant. Only when `start` is written in the app's own offset at
+/// that moment: a `start` in another offset says the author reads times in
+/// that one.
 fn dst_warning(cx: &mut Cx<'_>, ap: &Path, text: &str, t: SimTime, app: &Zone) {
-    let (start_off, app_off) = (cx.display_zone.offset_s(t), app.offset_s(t));
-    if start_off == app_off {
+    let start_off = cx.display_zone.offset_s(t);
+    let app_off = app.offset_s(t);
+    if app.offset_s(cx.start) != start_off || app_off == start_off {
         return;
     }
     cx.warn(

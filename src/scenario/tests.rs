@@ -682,4 +682,20 @@ fn a_clock_time_across_a_dst_change_warns_and_names_the_instant_meant() {
     // The same file with a fixed-offset app zone (no DST) warns about nothing.
     let fixed = load_str("scenarios/t.yaml", &text.replace("Europe/Berlin", "+01:00")).unwrap();
     assert!(fixed.warnings.is_empty(), "{}", render(&fixed.warnings));
+    // Nor does a `start` written in another offset than the app's (a reader
+    // in that offset), in summer or across the change: no change is crossed
+    // from where the author stands.
+    for start in ["2026-07-01T12:00:00+08:00", "2026-03-28T21:00:00+00:00"] {
+        let other = text.replace("2026-03-28T21:00:00+01:00", start).replace(
+            "  - at: 2026-03-29T11:00:00+02:00\n    login: bob/phone\n",
+            "",
+        );
+        let plan =
+            load_str("scenarios/t.yaml", &other).unwrap_or_else(|d| panic!("{}", render(&d)));
+        assert!(
+            plan.warnings.is_empty(),
+            "{start}: {}",
+            render(&plan.warnings)
+        );
+    }
 }

@@ -138,7 +138,15 @@ class Synapse:
         self.proc = subprocess.Popen([py, "-m", "synapse.app.homeserver", "-c", self.cfg],
                                      stdout=self.out, stderr=subprocess.STDOUT, cwd=workdir)
         self.local = threading.local()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop()  # never leave a half-started Synapse behind
+            raise
+
+    def wait_ready(self):
         deadline = time.time() + 60
+        workdir = self.workdir
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"Synapse exited ({self.proc.returncode}); see {workdir}/stdout.txt "
@@ -349,7 +357,6 @@ class Adapter:
         self.received = []
         self.setup_certs = {}
         self.room_conv = {}
-        self.extras = False
         self.profiles = ["matrix"]
 
     # namespacing ---------------------------------------------------------------
@@ -401,7 +408,9 @@ class Adapter:
         """A room whose first member creates it; the others join it (public join
         rule, no invite: an invite would itself be pushed)."""
         owner = members[0]
-        body = {"preset": "public_chat", "visibility": "private"}
+        # Room version 12 explicitly: its creators hold power implicitly, which
+        # the direct-chat override below relies on.
+        body = {"preset": "public_chat", "visibility": "private", "room_version": "12"}
         if direct:
             # As Element creates a DM (preset trusted_private_chat): both
             # parties get the creator's power level, so either may @room.
@@ -746,17 +755,13 @@ class Adapter:
         return {"answer": answer, "next_deadline": None}
 
     def capabilities(self):
-        caps = {"protocol": PROTOCOL, "name": f"synapse {SYNAPSE_VERSION} (matrix adapter)",
-                "profiles": self.profiles, "steps": STEPS, "vendors": ["fcm"]}
-        if self.extras:
-            caps["clock"] = False
-        return caps
+        # No virtual clock: Synapse runs on the wall clock (scenarios needing
+        # one are skipped with the reason).
+        return {"protocol": PROTOCOL, "name": f"synapse {SYNAPSE_VERSION} (matrix adapter)",
+                "profiles": self.profiles, "steps": STEPS, "vendors": ["fcm"], "clock": False}
 
     def observations(self):
-        obs = {"received": sorted(self.received, key=lambda r: r["at"])}
-        if self.extras:
-            obs["log"] = list(self.log)
-        return obs
+        return {"received": sorted(self.received, key=lambda r: r["at"]), "log": list(self.log)}
 
 
 # --- HTTP -------------------------------------------------------------------------
@@ -815,34 +820,12 @@ class GatewayHandler(Handler):
             self.answer(500, {"error": f"{type(e).__name__}: {e}"})
 
 
-def protocol_extras():
-    """Whether this checkout's protocol has Capabilities.clock and Observations.log."""
-    def has_extras(text):
-        schema = json.loads(text)["definitions"]
-        return "clock" in schema["Capabilities"]["properties"] and "log" in schema["Observations"]["properties"]
-
-    try:  # the pushsim binary of this checkout says best, else the schema file
-        out = subprocess.run([os.path.join(REPO, "target", "release", "pushsim"), "schema", "--driver-protocol"],
-                             capture_output=True, text=True, timeout=20)
-        if out.returncode == 0:
-            return has_extras(out.stdout)
-    except (OSError, subprocess.SubprocessError, KeyError, ValueError):
-        pass
-    try:
-        with open(os.path.join(REPO, "docs", "driver-protocol.schema.json")) as f:
-            return has_extras(f.read())
-    except (OSError, KeyError, ValueError):
-        return False
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, default=7090, help="driver port (0 picks a free one)")
     p.add_argument("--venv", default=os.environ.get("MATRIX_VENV", os.path.join(REPO, "target", "matrix-venv")),
                    help="virtualenv with matrix-synapse")
     p.add_argument("--workdir", help="Synapse's directory (default: a fresh temporary one, removed at exit)")
-    p.add_argument("--extras", choices=["auto", "on", "off"], default="auto",
-                   help="send Capabilities.clock and Observations.log (auto: if the schema has them)")
     p.add_argument("--profiles", default="matrix",
                    help="profiles to claim, comma-separated (others only to try the plumbing)")
     args = p.parse_args()
@@ -852,30 +835,32 @@ def main():
     synapse = Synapse(args.venv, os.path.join(workdir, "unread_rooms"))
     started = time.time() - t0
     adapter = Adapter(synapse, args.venv, workdir)
-    adapter.extras = protocol_extras() if args.extras == "auto" else args.extras == "on"
-    adapter.profiles = args.profiles.split(",")
-    Handler.adapter = adapter
-    gw = ThreadingHTTPServer(("127.0.0.1", 0), GatewayHandler)
-    gw.daemon_threads = True
-    adapter.gateway_url = f"http://127.0.0.1:{gw.server_address[1]}{GATEWAY_PATH}"
-    threading.Thread(target=gw.serve_forever, daemon=True).start()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), DriverHandler)
-    server.daemon_threads = True
-
-    def stop(*_):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
-    print(f"synapse {SYNAPSE_VERSION} on 127.0.0.1:{synapse.port} started in {started:.1f} s "
-          f"(workdir {workdir}); gateway {adapter.gateway_url}", file=sys.stderr, flush=True)
+    gw = server = None
     try:
+        adapter.profiles = args.profiles.split(",")
+        Handler.adapter = adapter
+        gw = ThreadingHTTPServer(("127.0.0.1", 0), GatewayHandler)
+        gw.daemon_threads = True
+        adapter.gateway_url = f"http://127.0.0.1:{gw.server_address[1]}{GATEWAY_PATH}"
+        threading.Thread(target=gw.serve_forever, daemon=True).start()
+        server = ThreadingHTTPServer(("127.0.0.1", args.port), DriverHandler)
+        server.daemon_threads = True
+
+        def stop(*_):
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+        print(f"synapse {SYNAPSE_VERSION} on 127.0.0.1:{synapse.port} started in {started:.1f} s "
+              f"(workdir {workdir}); gateway {adapter.gateway_url}", file=sys.stderr, flush=True)
         server.serve_forever()
     finally:
+        # Every Synapse this adapter started stops with it, whatever failed.
         for s in adapter.servers.values():
             s.stop()
-        gw.shutdown()
+        if gw is not None:
+            gw.shutdown()
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0
