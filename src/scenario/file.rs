@@ -639,6 +639,9 @@ pub(crate) struct VendorFaultFile {
 #[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 #[schemars(transform = super::schema::one_action)]
+// The actions' structs are boxed: inline, a step was about 3 KB, and a
+// 150,000-step scenario's list of steps alone took ~490 MB while loading
+// (heaptrack on a 100,000-device file).
 pub(crate) struct StepFile {
     /// When: a clock time (next occurrence at/after the previous step), `+30s`, or RFC 3339.
     #[schemars(with = "AtText")]
@@ -650,9 +653,9 @@ pub(crate) struct StepFile {
     #[schemars(with = "Option<DeviceRef>")]
     pub(crate) login: Option<String>,
     /// Log out; `unbind` omitted = the profile default (TOK-06).
-    pub(crate) logout: Option<Short<LogoutFile>>,
+    pub(crate) logout: Option<Box<Short<LogoutFile>>>,
     /// App to background (`badge`: tencent doBackground count).
-    pub(crate) background: Option<Short<BackgroundFile>>,
+    pub(crate) background: Option<Box<Short<BackgroundFile>>>,
     /// App to foreground.
     #[schemars(with = "Option<DeviceRef>")]
     pub(crate) foreground: Option<String>,
@@ -669,34 +672,34 @@ pub(crate) struct StepFile {
     #[schemars(with = "Option<DeviceRef>")]
     pub(crate) restart: Option<String>,
     /// Upload a token; `cert`/`token` default to the device's.
-    pub(crate) bind_token: Option<Short<BindFile>>,
+    pub(crate) bind_token: Option<Box<Short<BindFile>>>,
     /// Explicit push opt-out (TOK-07).
     #[schemars(with = "Option<DeviceRef>")]
     pub(crate) unregister: Option<String>,
     /// Set a remind type.
-    pub(crate) set_remind: Option<SetRemindFile>,
+    pub(crate) set_remind: Option<Box<SetRemindFile>>,
     /// Clear a conversation's remind type.
-    pub(crate) clear_remind: Option<ClearRemindFile>,
+    pub(crate) clear_remind: Option<Box<ClearRemindFile>>,
     /// A read receipt: the user read the conversation (BDG-05).
-    pub(crate) read: Option<ClearRemindFile>,
+    pub(crate) read: Option<Box<ClearRemindFile>>,
     /// Set a DND window and/or duration.
-    pub(crate) set_dnd: Option<SetDndFile>,
+    pub(crate) set_dnd: Option<Box<SetDndFile>>,
     /// Set the push language.
-    pub(crate) set_language: Option<SetLanguageFile>,
+    pub(crate) set_language: Option<Box<SetLanguageFile>>,
     /// Create a group.
-    pub(crate) create_group: Option<CreateGroupFile>,
+    pub(crate) create_group: Option<Box<CreateGroupFile>>,
     /// Send a message.
-    pub(crate) send: Option<SendFile>,
+    pub(crate) send: Option<Box<SendFile>>,
     /// Make the mock vendor treat a token as invalid.
-    pub(crate) invalidate_token: Option<InvalidateFile>,
+    pub(crate) invalidate_token: Option<Box<InvalidateFile>>,
     /// Make a mock vendor misbehave (see the `vendor_fault` table in README.md).
-    pub(crate) vendor_fault: Option<VendorFaultFile>,
+    pub(crate) vendor_fault: Option<Box<VendorFaultFile>>,
     /// zego's offline push rule (D-04, under `multi.policy: platform_rule`).
-    pub(crate) set_push_rule: Option<SetPushRuleFile>,
+    pub(crate) set_push_rule: Option<Box<SetPushRuleFile>>,
     /// easemob's push nickname (CNT-06).
-    pub(crate) set_nickname: Option<SetNicknameFile>,
-    pub(crate) get_settings: Option<GetSettingsFile>,
-    pub(crate) create_template: Option<CreateTemplateFile>,
+    pub(crate) set_nickname: Option<Box<SetNicknameFile>>,
+    pub(crate) get_settings: Option<Box<GetSettingsFile>>,
+    pub(crate) create_template: Option<Box<CreateTemplateFile>>,
     /// `wait: true` only advances time.
     pub(crate) wait: Option<bool>,
 }

@@ -215,7 +215,7 @@ fn action(cx: &mut Cx<'_>, pa: &Path, key: &str, s: &StepFile, msg_no: u32) -> V
             Some(d) => vec![Some(Action::Kill(d.clone())), Some(Action::Login(d))],
             None => vec![None],
         },
-        "logout" => one(match &s.logout {
+        "logout" => one(match s.logout.as_deref() {
             None => missing(cx, "a device or {device, unbind}"),
             Some(Short::Name(d)) => cx.device(pa, d).map(|device| Action::Logout {
                 device,
@@ -229,7 +229,7 @@ fn action(cx: &mut Cx<'_>, pa: &Path, key: &str, s: &StepFile, msg_no: u32) -> V
                     })
             }
         }),
-        "background" => one(match &s.background {
+        "background" => one(match s.background.as_deref() {
             None => missing(cx, "a device or {device, badge}"),
             Some(Short::Name(d)) => cx.device(pa, d).map(|device| Action::Background {
                 device,
@@ -243,7 +243,7 @@ fn action(cx: &mut Cx<'_>, pa: &Path, key: &str, s: &StepFile, msg_no: u32) -> V
                     })
             }
         }),
-        "bind_token" => one(match &s.bind_token {
+        "bind_token" => one(match s.bind_token.as_deref() {
             None => missing(cx, "a device or {device, cert, token}"),
             Some(Short::Name(d)) => bind(cx, pa, &pa.clone(), d, None, None),
             Some(Short::Full(b)) => bind(

@@ -345,20 +345,31 @@ impl MarkedEventReceiver for Builder {
                 key: None,
                 bad_key: false,
             }),
+            // A finished collection gives back its spare capacity: a step's
+            // two-entry mapping otherwise keeps room for four, and a
+            // 150,000-step file holds 150,000 of them.
             Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Seq { pos, anchor, items }) => self.complete(
-                    Node {
-                        pos,
-                        kind: Kind::Seq(items),
-                    },
+                Some(Frame::Seq {
+                    pos,
                     anchor,
-                ),
+                    mut items,
+                }) => {
+                    items.shrink_to_fit();
+                    self.complete(
+                        Node {
+                            pos,
+                            kind: Kind::Seq(items),
+                        },
+                        anchor,
+                    )
+                }
                 Some(Frame::Map {
                     pos,
                     anchor,
-                    entries,
+                    mut entries,
                     ..
                 }) => {
+                    entries.shrink_to_fit();
                     let pos = entries.first().map_or(pos, |e| e.key_pos);
                     self.complete(
                         Node {
