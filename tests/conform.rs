@@ -94,7 +94,9 @@ fn every_mutant_fails_some_scenario() {
 }
 
 /// A SUT that answers `/capabilities` and then never answers again.
-fn hanging_sut() -> String {
+/// A SUT that answers its capabilities, and every other call with `other`
+/// (None: never answers).
+fn fake_sut(other: Option<&'static str>) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
@@ -104,25 +106,58 @@ fn hanging_sut() -> String {
                 let mut buf = [0u8; 65536];
                 let n = stream.read(&mut buf).unwrap_or(0);
                 let head = String::from_utf8_lossy(&buf[..n]);
-                if head.starts_with("GET /capabilities") {
-                    let body = r#"{"protocol":"pushsim-driver/1","name":"hangs","profiles":["easemob"],"steps":["login","kill","send","set_dnd","logout"],"vendors":["fcm"]}"#;
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
+                let (status, body) = if head.starts_with("GET /capabilities") {
+                    (
+                        "200 OK",
+                        r#"{"protocol":"pushsim-driver/1","name":"fake","profiles":["easemob"],"steps":["login","kill","send","set_dnd","logout"],"vendors":["fcm"]}"#,
+                    )
+                } else if let Some(answer) = other {
+                    ("501 Not Implemented", answer)
                 } else {
                     std::thread::sleep(Duration::from_secs(30));
-                }
+                    return;
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
             });
         }
     });
     url
 }
 
+/// A SUT may decline a setup it cannot reproduce (501 to `reset`): the
+/// scenario is skipped with its reason, not failed, and the run goes on.
+#[test]
+fn a_declined_setup_is_skipped_with_the_suts_reason() {
+    let url = fake_sut(Some(
+        r#"{"error": "token.invalid_removes: false has no counterpart here"}"#,
+    ));
+    let sut = Sut::connect(&url, Duration::from_secs(5)).expect("capabilities answer");
+    let plans: Vec<Plan> = corpus()
+        .into_iter()
+        .filter(|p| conform::missing(p, &sut.caps).is_none())
+        .take(2)
+        .collect();
+    assert_eq!(plans.len(), 2);
+    for p in &plans {
+        match conform::judge(p, &sut).judgement {
+            Judgement::Skip(why) => assert_eq!(
+                why,
+                "the system under test declined it: token.invalid_removes: false has no counterpart here",
+                "{}",
+                p.id
+            ),
+            other => panic!("{}: {other:?}", p.id),
+        }
+    }
+}
+
 #[test]
 fn a_hanging_sut_fails_each_scenario_with_the_reason_and_the_run_goes_on() {
-    let url = hanging_sut();
+    let url = fake_sut(None);
     let sut = Sut::connect(&url, Duration::from_millis(300)).expect("capabilities answer");
     let plans: Vec<Plan> = corpus()
         .into_iter()

@@ -155,8 +155,19 @@ pub struct Observed {
     pub log: Vec<String>,
 }
 
+/// Why a SUT's outcome of a scenario could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotObserved {
+    /// pushsim's side failed (the mocks would not start).
+    #[error("{0}")]
+    Harness(String),
+    /// The SUT answered `reset` with 501: it cannot reproduce this setup.
+    #[error("the system under test declined the setup: {0}")]
+    Declined(String),
+}
+
 /// The SUT's outcome of `plan`, played against mocks of its own.
-pub fn observe(plan: &Plan, sut: &Sut) -> Result<Observed, String> {
+pub fn observe(plan: &Plan, sut: &Sut) -> Result<Observed, NotObserved> {
     let vendors = plan.vendors();
     // The bounded shell: a SUT sends when it likes, and nothing is kept per request.
     let fleet = MockFleet::start_with(
@@ -164,8 +175,11 @@ pub fn observe(plan: &Plan, sut: &Sut) -> Result<Observed, String> {
         std::sync::Arc::new(|| crate::core::time::SimTime(0)),
         ShellKind::Bounded,
     )
-    .map_err(|e| format!("cannot start the mock vendors: {e}"))?;
+    .map_err(|e| NotObserved::Harness(format!("cannot start the mock vendors: {e}")))?;
     let mut target = HttpTarget::reset(&sut.url, sut.timeout, plan, &fleet);
+    if let Some(why) = target.declined() {
+        return Err(NotObserved::Declined(why.to_string()));
+    }
     let _ = play(plan, &mut target); // a stop is in the trace
     let calls = target.calls;
     let (trace, log) = target.into_trace();
@@ -195,7 +209,12 @@ pub fn judge(plan: &Plan, sut: &Sut) -> Case {
         log,
     } = match observe(plan, sut) {
         Ok(o) => o,
-        Err(e) => return case(Judgement::Harness(e)),
+        Err(NotObserved::Declined(why)) => {
+            return case(Judgement::Skip(format!(
+                "the system under test declined it: {why}"
+            )))
+        }
+        Err(NotObserved::Harness(e)) => return case(Judgement::Harness(e)),
     };
     let judgement = if !actual.problems.is_empty() {
         Judgement::Fail(actual.problems.join("\n"))

@@ -36,6 +36,14 @@ pub struct HttpTarget<'p> {
     pub calls: u64,
 }
 
+/// `501 Not Implemented` to `POST /reset`: the SUT cannot reproduce this
+/// setup (a knob value, an option it has no counterpart for); the scenario is
+/// skipped with its reason, not failed.
+pub const NOT_IMPLEMENTED: u16 = 501;
+
+/// How a declined reset is marked in the trace's harness error.
+const UNSUPPORTED: &str = "the system under test declined the setup: ";
+
 /// The ureq agent a driver uses: statuses are answers, `timeout` per phase
 /// of a call (a SUT that hangs is caught waiting for its answer).
 pub fn agent(timeout: Duration) -> ureq::Agent {
@@ -86,6 +94,9 @@ pub fn call<T: serde::de::DeserializeOwned>(
         let why = serde_json::from_str::<ErrorReply>(&text)
             .map(|e| e.error)
             .unwrap_or(text);
+        if status == NOT_IMPLEMENTED && route == "POST /reset" {
+            return Err(format!("{UNSUPPORTED}{why}"));
+        }
         return Err(format!(
             "the system under test answered {route} with {status}: {why}"
         ));
@@ -96,6 +107,14 @@ pub fn call<T: serde::de::DeserializeOwned>(
 }
 
 impl<'p> HttpTarget<'p> {
+    /// Why the SUT declined the scenario's setup (`501` to `reset`), if it did.
+    pub fn declined(&self) -> Option<&str> {
+        self.trace.iter().find_map(|e| match &e.event {
+            Event::HarnessError { what } => what.strip_prefix(UNSUPPORTED),
+            _ => None,
+        })
+    }
+
     /// Resets the SUT at `sut` for `plan`, pointing it at `fleet`.
     pub fn reset(
         sut: &str,
