@@ -135,7 +135,8 @@ enum Command {
     /// observable facts — vendor requests the mocks received, messages each
     /// device received, refused calls, settings reads — with the reference's.
     /// A scenario needing a profile, vendor or step kind the SUT does not list
-    /// in its capabilities is skipped with the reason.
+    /// in its capabilities (or a virtual clock it says it lacks) is skipped
+    /// with the reason; so is one whose setup the SUT declines (501 to reset).
     ///
     /// Examples:
     ///   pushsim serve --listen 127.0.0.1:7070 &            # the reference as a SUT
