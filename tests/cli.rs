@@ -54,9 +54,14 @@ steps:
 expect:
 ";
 
+/// GOOD with the expectation it meets.
+fn passing() -> String {
+    format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n")
+}
+
 #[test]
 fn a_passing_scenario_without_a_snapshot_says_so_and_exits_0() {
-    let text = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+    let text = passing();
     let dir = scratch("pass", &[("a.yaml", &text)]);
     let (code, out) = pushsim(&["run", dir.to_str().expect("utf-8")]);
     assert_eq!(code, 0, "{out}");
@@ -68,7 +73,7 @@ fn a_passing_scenario_without_a_snapshot_says_so_and_exits_0() {
 
 #[test]
 fn under_ci_a_scenario_without_a_snapshot_fails() {
-    let text = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+    let text = passing();
     let dir = scratch("ci-missing", &[("a.yaml", &text)]);
     let (code, out) = pushsim_ci(&["run", dir.to_str().expect("utf-8")], true);
     assert_eq!(code, 1, "{out}");
@@ -80,7 +85,7 @@ fn under_ci_a_scenario_without_a_snapshot_fails() {
 
 #[test]
 fn accept_writes_a_snapshot_the_next_run_matches_and_removes_insta_leftovers() {
-    let text = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+    let text = passing();
     let dir = scratch("accept", &[("a.yaml", &text)]);
     let snaps = dir.parent().unwrap().join("snapshots");
     std::fs::create_dir_all(&snaps).unwrap();
@@ -151,7 +156,7 @@ fn a_failing_expectation_exits_1_with_a_repro_line_and_a_junit_failure() {
 
 #[test]
 fn a_file_that_does_not_load_exits_2_with_its_position_and_the_rest_still_runs() {
-    let good = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+    let good = passing();
     let bad = good.replace("text: \"hi\"", "txt: \"hi\"");
     let dir = scratch("broken", &[("a_bad.yaml", &bad), ("b_good.yaml", &good)]);
     let junit = dir.join("report.xml");
@@ -179,7 +184,7 @@ fn a_file_that_does_not_load_exits_2_with_its_position_and_the_rest_still_runs()
 
 #[test]
 fn check_determinism_runs_twice_and_passes_on_the_reference() {
-    let text = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+    let text = passing();
     let dir = scratch("det", &[("a.yaml", &text)]);
     let (code, out) = pushsim(&[
         "run",
@@ -324,6 +329,7 @@ fn servers_stop_on_sigterm_and_on_sigint_even_when_a_script_ignores_it() {
         (vec!["serve", "--listen", "127.0.0.1:0"], "-TERM"),
         (vec!["mocks", "serve", "--vendors", "fcm"], "-TERM"),
         (vec!["serve", "--listen", "127.0.0.1:0"], "-INT"),
+        (vec!["mocks", "serve", "--vendors", "fcm"], "-INT"),
     ] {
         // `sh -c 'cmd &'` is how a script starts a server: SIGINT ignored.
         let mut child = Command::new("sh")
@@ -343,6 +349,13 @@ fn servers_stop_on_sigterm_and_on_sigint_even_when_a_script_ignores_it() {
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
         std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
         assert!(!line.is_empty(), "{args:?} printed nothing");
+        // Still serving before the signal: a server that just exited would
+        // pass everything below.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{args:?} exited before the signal"
+        );
         let pid = child.id().to_string();
         assert!(Command::new("kill")
             .args([signal, &pid])
@@ -369,7 +382,7 @@ fn servers_stop_on_sigterm_and_on_sigint_even_when_a_script_ignores_it() {
 fn shards_split_a_corpus_without_overlap() {
     let files: Vec<(String, String)> = (0..5)
         .map(|i| {
-            let text = format!("{GOOD}  - pushes: {{ device: bob/phone, count: 1 }}\n");
+            let text = passing();
             (format!("s{i}.yaml"), text)
         })
         .collect();
@@ -383,12 +396,17 @@ fn shards_split_a_corpus_without_overlap() {
         let shard = format!("{k}/2");
         let (code, out) = pushsim(&["run", dir.to_str().unwrap(), "--shard", &shard]);
         assert_eq!(code, 0, "{out}");
-        seen.extend(out.lines().filter_map(|l| {
-            l.split_whitespace()
-                .nth(2)
-                .filter(|w| w.starts_with('s'))
-                .map(String::from)
-        }));
+        let mine: Vec<String> = out
+            .lines()
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .nth(2)
+                    .filter(|w| w.starts_with('s'))
+                    .map(String::from)
+            })
+            .collect();
+        assert!(!mine.is_empty(), "shard {shard} ran nothing: {out}");
+        seen.extend(mine);
     }
     seen.sort();
     assert_eq!(seen, ["s0", "s1", "s2", "s3", "s4"]);
@@ -510,7 +528,7 @@ fn decided_names_the_rule_that_decided_and_fails_on_another() {
         &[("a.yaml", &pass), ("b.yaml", &wrong), ("c.yaml", &typo)],
     );
     let (code, out) = pushsim(&["run", dir.to_str().unwrap()]);
-    assert_ne!(code, 0, "{out}");
+    assert_eq!(code, 2, "a file that does not load is exit 2: {out}");
     assert!(out.contains("ok   a"), "{out}");
     assert!(
         out.contains(

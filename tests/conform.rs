@@ -93,7 +93,6 @@ fn every_mutant_fails_some_scenario() {
     );
 }
 
-/// A SUT that answers `/capabilities` and then never answers again.
 /// A SUT that answers its capabilities, and every other call with `other`
 /// (None: never answers).
 fn fake_sut(other: Option<&'static str>) -> String {
@@ -128,6 +127,17 @@ fn fake_sut(other: Option<&'static str>) -> String {
     url
 }
 
+/// The first `n` corpus scenarios `sut`'s capabilities cover (there must be `n`).
+fn runnable(sut: &Sut, n: usize) -> Vec<Plan> {
+    let plans: Vec<Plan> = corpus()
+        .into_iter()
+        .filter(|p| conform::missing(p, &sut.caps).is_none())
+        .take(n)
+        .collect();
+    assert_eq!(plans.len(), n, "scenarios {} claims to run", sut.caps.name);
+    plans
+}
+
 /// A SUT may decline a setup it cannot reproduce (501 to `reset`): the
 /// scenario is skipped with its reason, not failed, and the run goes on.
 #[test]
@@ -136,13 +146,7 @@ fn a_declined_setup_is_skipped_with_the_suts_reason() {
         r#"{"error": "token.invalid_removes: false has no counterpart here"}"#,
     ));
     let sut = Sut::connect(&url, Duration::from_secs(5)).expect("capabilities answer");
-    let plans: Vec<Plan> = corpus()
-        .into_iter()
-        .filter(|p| conform::missing(p, &sut.caps).is_none())
-        .take(2)
-        .collect();
-    assert_eq!(plans.len(), 2);
-    for p in &plans {
+    for p in &runnable(&sut, 2) {
         match conform::judge(p, &sut).judgement {
             Judgement::Skip(why) => assert_eq!(
                 why,
@@ -159,17 +163,7 @@ fn a_declined_setup_is_skipped_with_the_suts_reason() {
 fn a_hanging_sut_fails_each_scenario_with_the_reason_and_the_run_goes_on() {
     let url = fake_sut(None);
     let sut = Sut::connect(&url, Duration::from_millis(300)).expect("capabilities answer");
-    let plans: Vec<Plan> = corpus()
-        .into_iter()
-        .filter(|p| conform::missing(p, &sut.caps).is_none())
-        .take(2)
-        .collect();
-    assert_eq!(
-        plans.len(),
-        2,
-        "two scenarios the hanging SUT claims to run"
-    );
-    for p in &plans {
+    for p in &runnable(&sut, 2) {
         match conform::judge(p, &sut).judgement {
             Judgement::Fail(report) => assert!(
                 report.contains("did not answer POST /reset within 0.3 s"),
@@ -312,15 +306,9 @@ fn every_message_of_the_corpus_validates_against_the_protocol_schema() {
         "reset",
     );
     for s in &plan.steps {
-        let advance = Advance { to: s.at };
-        check(
-            "ClockReply",
-            ask(
-                "POST /advance",
-                Some(serde_json::to_value(advance).unwrap()),
-            ),
-            "advance",
-        );
+        let advance = serde_json::to_value(Advance { to: s.at }).unwrap();
+        check("Advance", advance.clone(), "advance");
+        check("ClockReply", ask("POST /advance", Some(advance)), "advance");
         if step_kind(&s.action).is_some() {
             let call = StepCall {
                 at: s.at,

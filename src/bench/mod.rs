@@ -166,14 +166,12 @@ fn devices_lines() {
 /// in-process run of the same corpus measured in the same bench run.
 fn conform_line(corpus: &Path) {
     let figure = || -> Result<(usize, f64, f64, u64), String> {
-        let files = crate::cli::collect(&[corpus.to_path_buf()])?;
-        let plans: Vec<_> = files
-            .iter()
-            .filter_map(|f| crate::scenario::load_file(f).ok())
-            .collect();
+        let plans = load_plans(corpus)?;
+        // The same work as `conform::observe` does per scenario: run, summarize.
         let t = Instant::now();
         for p in &plans {
-            std::hint::black_box(runner::run(p, &RunConfig::standard()));
+            let run = runner::run(p, &RunConfig::standard());
+            std::hint::black_box(outcome::summarize(p, run.trace));
         }
         let in_process = t.elapsed().as_secs_f64();
         let serving = crate::driver::serve::start(crate::driver::serve::ServeOptions {
@@ -252,7 +250,9 @@ fn core_line() {
     );
 }
 
-fn corpus_figure(dir: &Path) -> Result<(usize, f64), String> {
+/// The loadable scenarios under `dir`; none is an error (a figure over
+/// nothing would read as met).
+fn load_plans(dir: &Path) -> Result<Vec<crate::scenario::plan::Plan>, String> {
     let files = crate::cli::collect(&[dir.to_path_buf()])?;
     let plans: Vec<_> = files
         .iter()
@@ -261,6 +261,11 @@ fn corpus_figure(dir: &Path) -> Result<(usize, f64), String> {
     if plans.is_empty() {
         return Err(format!("no loadable scenarios under {}", dir.display()));
     }
+    Ok(plans)
+}
+
+fn corpus_figure(dir: &Path) -> Result<(usize, f64), String> {
+    let plans = load_plans(dir)?;
     let t = Instant::now();
     for p in &plans {
         let run = runner::run(p, &RunConfig::standard());

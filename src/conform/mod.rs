@@ -37,7 +37,8 @@ impl Sut {
         let url = url.trim_end_matches('/').to_string();
         let agent = client::agent(timeout);
         let caps: Capabilities =
-            client::call(&agent, timeout, &url, "GET /capabilities", None::<&()>)?;
+            client::call(&agent, timeout, &url, "GET /capabilities", None::<&()>)
+                .map_err(|e| e.to_string())?;
         if caps.protocol != PROTOCOL {
             return Err(format!(
                 "{url} speaks {:?}; this pushsim drives {PROTOCOL}",

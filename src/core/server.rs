@@ -760,8 +760,12 @@ impl Server {
                 rulings.push(decide(&self.profile, &msg, &r, &self.devices[d], me, now));
             }
             // Phase 2: store and badge (BDG-05, BDG-06, A-20).
-            let unread =
-                self.profile.badge_model.counts_unread() && notifies(&self.profile, &msg, &r, now);
+            // BDG-05: under the unread models, whether it notifies the user at all.
+            let unread = self
+                .profile
+                .badge_model
+                .counts_unread()
+                .then(|| notifies(&self.profile, &msg, &r, now));
             let pushed = rulings.iter().any(|r| matches!(r, Ruling::Push { .. }));
             let settings_suppressed = rulings.iter().any(|r| {
                 matches!(
@@ -778,9 +782,9 @@ impl Server {
             if stored && !is_sender {
                 user.inbox.push(store_ix);
             }
-            let badge = if self.profile.badge_model.counts_unread() {
-                // BDG-05: the server's unread count, pushed or not; never refunded.
-                if unread {
+            let badge = if let Some(notifying) = unread {
+                // The server's unread count, pushed or not; never refunded.
+                if notifying {
                     user.unread.note(recipient_view(&msg));
                 }
                 user.unread.value(self.profile.badge_model)

@@ -32,6 +32,8 @@ pub struct HttpTarget<'p> {
     now: SimTime,
     deadline: Option<SimTime>,
     trace: Vec<TraceEntry>,
+    /// The SUT's reason for declining the setup (`501` to `reset`).
+    declined: Option<String>,
     /// Driver calls made (for `pushsim bench`).
     pub calls: u64,
 }
@@ -41,8 +43,16 @@ pub struct HttpTarget<'p> {
 /// skipped with its reason, not failed.
 pub const NOT_IMPLEMENTED: u16 = 501;
 
-/// How a declined reset is marked in the trace's harness error.
-const UNSUPPORTED: &str = "the system under test declined the setup: ";
+/// Why a driver call did not come back as a protocol answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// `501` to `reset`: the SUT cannot reproduce the setup; its reason.
+    #[error("the system under test declined the setup: {0}")]
+    Declined(String),
+    /// Unreachable, too slow, an error status, or not the protocol's answer.
+    #[error("{0}")]
+    Failed(String),
+}
 
 /// The ureq agent a driver uses: statuses are answers, `timeout` per phase
 /// of a call (a SUT that hangs is caught waiting for its answer).
@@ -68,12 +78,13 @@ pub fn call<T: serde::de::DeserializeOwned>(
     base: &str,
     route: &str,
     body: Option<&impl serde::Serialize>,
-) -> Result<T, String> {
+) -> Result<T, CallError> {
+    let failed = CallError::Failed;
     let (method, path) = route.split_once(' ').unwrap_or(("GET", route));
     let url = format!("{base}{path}");
     let result = match body {
         Some(b) => {
-            let text = serde_json::to_string(b).map_err(|e| e.to_string())?;
+            let text = serde_json::to_string(b).map_err(|e| failed(e.to_string()))?;
             agent
                 .post(&url)
                 .header("content-type", "application/json")
@@ -82,37 +93,36 @@ pub fn call<T: serde::de::DeserializeOwned>(
         None if method == "GET" => agent.get(&url).call(),
         None => agent.post(&url).send_empty(),
     };
-    let mut resp = result.map_err(|e| call_error(route, timeout, e))?;
+    let mut resp = result.map_err(|e| failed(call_error(route, timeout, e)))?;
     let status = resp.status().as_u16();
     let text = resp
         .body_mut()
         .with_config()
         .limit(64 << 20)
         .read_to_string()
-        .map_err(|e| format!("{route}: unreadable answer: {e}"))?;
+        .map_err(|e| failed(format!("{route}: unreadable answer: {e}")))?;
     if !(200..300).contains(&status) {
         let why = serde_json::from_str::<ErrorReply>(&text)
             .map(|e| e.error)
             .unwrap_or(text);
         if status == NOT_IMPLEMENTED && route == "POST /reset" {
-            return Err(format!("{UNSUPPORTED}{why}"));
+            return Err(CallError::Declined(why));
         }
-        return Err(format!(
+        return Err(failed(format!(
             "the system under test answered {route} with {status}: {why}"
-        ));
+        )));
     }
     serde_json::from_str(&text).map_err(|e| {
-        format!("the system under test's answer to {route} is not the protocol's: {e}: {text:.200}")
+        failed(format!(
+            "the system under test's answer to {route} is not the protocol's: {e}: {text:.200}"
+        ))
     })
 }
 
 impl<'p> HttpTarget<'p> {
     /// Why the SUT declined the scenario's setup (`501` to `reset`), if it did.
     pub fn declined(&self) -> Option<&str> {
-        self.trace.iter().find_map(|e| match &e.event {
-            Event::HarnessError { what } => what.strip_prefix(UNSUPPORTED),
-            _ => None,
-        })
+        self.declined.as_deref()
     }
 
     /// Resets the SUT at `sut` for `plan`, pointing it at `fleet`.
@@ -132,6 +142,7 @@ impl<'p> HttpTarget<'p> {
             now: plan.start,
             deadline: None,
             trace: Vec::new(),
+            declined: None,
             calls: 0,
         };
         fleet.set_clock(plan.start);
@@ -148,20 +159,26 @@ impl<'p> HttpTarget<'p> {
         body: Option<&impl serde::Serialize>,
     ) -> Result<T, Stopped> {
         self.calls += 1;
-        call(&self.agent, self.timeout, &self.sut, route, body).map_err(|what| {
-            self.trace.push(TraceEntry {
-                at: self.now,
-                event: Event::HarnessError { what },
-            });
+        call(&self.agent, self.timeout, &self.sut, route, body).map_err(|e| {
+            match e {
+                CallError::Declined(why) => self.declined = Some(why),
+                CallError::Failed(what) => self.trace.push(TraceEntry {
+                    at: self.now,
+                    event: Event::HarnessError { what },
+                }),
+            }
             Stopped
         })
     }
 
-    /// Whether a call has failed (the scenario cannot be judged).
+    /// Whether a call has failed or the setup was declined (the scenario
+    /// cannot be judged).
     pub fn stopped(&self) -> bool {
-        self.trace
-            .iter()
-            .any(|e| matches!(e.event, Event::HarnessError { .. }))
+        self.declined.is_some()
+            || self
+                .trace
+                .iter()
+                .any(|e| matches!(e.event, Event::HarnessError { .. }))
     }
 
     /// Moves the SUT's clock (and the mocks') to `to`.

@@ -74,3 +74,28 @@ pub fn call(base: &str, req: &HttpRequest, now: SimTime) -> Result<HttpResponse,
         .read_to_vec()?;
     Ok(HttpResponse::new(status, headers, body))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No timeout may reach the resolve phase: with one, ureq resolves on a
+    /// thread spawned per call (perf found a clone3 on every bridge push when
+    /// `timeout_global` was set). Every other phase stays bounded.
+    #[test]
+    fn the_agent_bounds_every_phase_but_resolve() {
+        let t = agent_with(Duration::from_secs(3)).config().timeouts();
+        assert_eq!((t.global, t.per_call, t.resolve), (None, None, None));
+        let bounded = [
+            t.connect,
+            t.send_request,
+            t.send_body,
+            t.recv_response,
+            t.recv_body,
+        ];
+        assert!(
+            bounded.iter().all(|p| *p == Some(Duration::from_secs(3))),
+            "{t:?}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! against an outcome. Each mismatch says what was expected and what happened.
 
 use super::summarize::{DecisionRecord, Outcome, PushRecord};
-use crate::core::model::Conversation;
+use crate::core::model::{Conversation, DeviceKey};
 use crate::core::settings::LevelView;
 use crate::core::time::SimTime;
 use crate::scenario::plan::{ExpectKind, Plan, PushFilter};
@@ -23,10 +23,16 @@ fn badge_text(badge: Option<u32>) -> String {
     badge.map_or("no badge".into(), |b| format!("badge {b}"))
 }
 
+/// Whether a push, or a decision, of `text` to `device` at `at` is one `f` names.
+fn admits(f: &PushFilter, device: &DeviceKey, text: &str, at: SimTime) -> bool {
+    f.device.as_ref().is_none_or(|d| d == device)
+        && f.text.as_ref().is_none_or(|t| t == text)
+        && f.at
+            .is_none_or(|from| at >= from && at < from.plus_ms(1000))
+}
+
 fn matches(f: &PushFilter, p: &PushRecord) -> bool {
-    f.device.as_ref().is_none_or(|d| *d == p.device)
-        && f.text.as_ref().is_none_or(|t| *t == p.text)
-        && f.at.is_none_or(|at| p.at >= at && p.at < at.plus_ms(1000))
+    admits(f, &p.device, &p.text, p.at)
 }
 
 fn describe_filter(plan: &Plan, f: &PushFilter) -> String {
@@ -314,13 +320,7 @@ fn check_where(plan: &Plan, o: &Outcome, keep: impl Fn(&ExpectKind) -> bool) -> 
                 let decided: Vec<&DecisionRecord> = o
                     .decisions
                     .iter()
-                    .filter(|d| {
-                        filter.device.as_ref().is_none_or(|x| *x == d.device)
-                            && filter.text.as_ref().is_none_or(|t| *t == d.text)
-                            && filter
-                                .at
-                                .is_none_or(|at| d.at >= at && d.at < at.plus_ms(1000))
-                    })
+                    .filter(|d| admits(filter, &d.device, &d.text, d.at))
                     .collect();
                 if decided.is_empty() || decided.iter().any(|d| d.rule() != *rule) {
                     let seen: Vec<String> = decided

@@ -8,7 +8,6 @@ use super::diag::{did_you_mean, list, Diagnostic};
 use super::file::{ProfileFile, ScenarioFile};
 use super::knobs;
 use super::plan::{DeviceDecl, Plan};
-use super::rules::is_rule;
 use super::tree::{Node, Path, Pos};
 use crate::core::io::ServerConfig;
 use crate::core::model::{DeviceKey, GroupId, Platform, UserId, Vendor};
@@ -59,6 +58,21 @@ impl Cx<'_> {
             warning: false,
         });
     }
+    /// A rule id of the catalogue; an unknown one is an error at `p` with a
+    /// suggestion.
+    pub(crate) fn rule_id(&mut self, p: &Path, id: &str) -> Option<&'static str> {
+        if let Ok(i) = super::rules::RULE_IDS.binary_search(&id) {
+            return Some(super::rules::RULE_IDS[i]);
+        }
+        let help = did_you_mean(id, super::rules::RULE_IDS.iter().copied())
+            .map(|s| format!("did you mean {s}?"))
+            .unwrap_or_else(|| {
+                "`pushsim rules` lists every rule id (PRS-01, DNDW-04, E-01, …)".into()
+            });
+        self.err(p, format!("unknown rule id `{id}`"), Some(help));
+        None
+    }
+
     /// A warning about the value at `p`: reported, and the file still loads.
     pub(crate) fn warn(&mut self, p: &Path, msg: impl Into<String>, help: Option<String>) {
         let pos = self.tree.pos_of(&p.0);
@@ -192,18 +206,7 @@ pub(crate) fn lower(
         );
     }
     for (i, r) in rules.iter().enumerate() {
-        if !is_rule(r) {
-            let help = did_you_mean(r, super::rules::RULE_IDS.iter().copied())
-                .map(|s| format!("did you mean {s}?"))
-                .unwrap_or_else(|| {
-                    "rule ids are listed in RULES.md (PRS-01, DNDW-04, E-01, …)".into()
-                });
-            cx.err(
-                &root.key("rules").idx(i),
-                format!("unknown rule id `{r}`"),
-                Some(help),
-            );
-        }
+        cx.rule_id(&root.key("rules").idx(i), r);
     }
 
     // Time.

@@ -280,28 +280,18 @@ fn action(cx: &mut Cx<'_>, pa: &Path, key: &str, s: &StepFile, msg_no: u32) -> V
                 }
             }
         }),
-        "clear_remind" | "read" => one(
-            match if key == "read" {
-                &s.read
-            } else {
-                &s.clear_remind
-            } {
-                None => missing(cx, "a mapping {user, conversation}"),
-                Some(r) => {
-                    let user = cx.user(&pa.key("user"), &r.user);
-                    let conv = conversation(cx, &pa.key("conversation"), Some(&r.conversation));
-                    match (user, conv) {
-                        (Some(user), Some(Some(conversation))) if key == "read" => {
-                            Some(Action::Api(ApiRequest::Read { user, conversation }))
-                        }
-                        (Some(user), Some(Some(conversation))) => {
-                            Some(Action::Api(ApiRequest::ClearRemind { user, conversation }))
-                        }
-                        _ => None,
-                    }
-                }
-            },
-        ),
+        "clear_remind" => one(match s.clear_remind.as_deref() {
+            None => missing(cx, "a mapping {user, conversation}"),
+            Some(r) => user_conversation(cx, pa, r)
+                .map(|(user, conversation)| ApiRequest::ClearRemind { user, conversation })
+                .map(Action::Api),
+        }),
+        "read" => one(match s.read.as_deref() {
+            None => missing(cx, "a mapping {user, conversation}"),
+            Some(r) => user_conversation(cx, pa, r)
+                .map(|(user, conversation)| ApiRequest::Read { user, conversation })
+                .map(Action::Api),
+        }),
         "set_dnd" => one(match &s.set_dnd {
             None => missing(cx, "a mapping {user, conversation?, window?, duration?}"),
             Some(d) => set_dnd(cx, pa, d),
@@ -688,6 +678,17 @@ fn send(cx: &mut Cx<'_>, pa: &Path, m: &SendFile, msg_no: u32) -> Option<Action>
     })))
 }
 
+/// A `{user, conversation}` mapping (`clear_remind`, `read`).
+fn user_conversation(
+    cx: &mut Cx<'_>,
+    pa: &Path,
+    r: &ClearRemindFile,
+) -> Option<(UserId, Conversation)> {
+    let user = cx.user(&pa.key("user"), &r.user);
+    let conv = conversation(cx, &pa.key("conversation"), Some(&r.conversation));
+    Some((user?, conv??))
+}
+
 fn invalidate(cx: &mut Cx<'_>, pa: &Path, v: &InvalidateFile) -> Option<Action> {
     if v.count == Some(0) {
         cx.err(
@@ -808,25 +809,10 @@ impl Ex<'_, '_> {
         }
         if let Some(x) = &e.decided {
             let filter = self.filter(p, x.device.as_ref(), x.text.as_ref(), x.at.as_ref());
-            let rule = super::rules::RULE_IDS
-                .iter()
-                .copied()
-                .find(|r| *r == x.because.as_str());
-            let Some(rule) = rule else {
-                let help =
-                    super::diag::did_you_mean(&x.because, super::rules::RULE_IDS.iter().copied())
-                        .map(|s| format!("did you mean {s}?"))
-                        .unwrap_or_else(|| "`pushsim rules` lists every rule id".into());
-                self.cx.err(
-                    &p.key("because"),
-                    format!("unknown rule id `{}`", x.because),
-                    Some(help),
-                );
-                return None;
-            };
+            let rule = self.cx.rule_id(&p.key("because"), &x.because);
             return Some(ExpectKind::Decided {
                 filter: filter?,
-                rule,
+                rule: rule?,
             });
         }
         self.cx.err(p, "expected a mapping", None);

@@ -59,6 +59,11 @@ MATRIX_KNOBS = {"multi_targets": "all_tokens", "max_per_platform": 0, "logout_al
                 "push_custom": False, "mention_all": "creator", "force_push": False}
 
 
+def rejected(reason):
+    """A step the server refused (no rule id: Synapse has none)."""
+    return {"rejected": {"rule": None, "reason": reason}}
+
+
 class Declined(Exception):
     """A setup this adapter cannot reproduce on Synapse."""
 
@@ -275,9 +280,8 @@ class Gateway:
             code = json.dumps(answer)
             if status == 0 or status == 429 or status >= 500:
                 transient = True
-            elif status in (400, 404) and ("UNREGISTERED" in code or
-                                         ("INVALID_ARGUMENT" in code and "registration token" in code)) \
-                    or "SENDER_ID_MISMATCH" in code:
+            elif status in (400, 403, 404) and ("UNREGISTERED" in code or "SENDER_ID_MISMATCH" in code or
+                                                ("INVALID_ARGUMENT" in code and "registration token" in code)):
                 rejected.append(dev.get("pushkey"))
         if event_id:
             with self.cond:
@@ -392,17 +396,15 @@ class Adapter:
                 raise Declined("Synapse cannot be configured for " + ", ".join(other))
         self.round += 1
         self.ns = f"r{self.round}"
-        model = setup["server"]["profile"].get("badge_model")
+        model = profile.get("badge_model")
         variant = "unread_notifications" if model == "unread_notifications" else "unread_rooms"
         if variant not in self.servers:
             self.servers[variant] = Synapse(self.venv, os.path.join(self.workdir, variant), by_room=False)
         self.mx = self.servers[variant]
         self.now = setup["start"]
         self.gateway.reset()
-        self.fcm = sut.Service()
         self.fcm.reset(setup)
         self.setup_certs = setup["certs"]
-        self.profile = setup["server"]["profile"]
         self.log = []
         self.received = []
         self.devices = {d["key"]: Device(d) for d in setup["devices"]}
@@ -411,7 +413,6 @@ class Adapter:
         self.room_conv = {}    # room id -> "user:a|b" or "group:g"
         self.members = {}      # room id -> [users]
         self.sent_at = {}      # msg id -> (time, call lifetime ms or None)
-        self.rules = {}        # (user, kind, rule id) set by set_remind
         users = list(setup["server"]["users"])
         for user in users:
             self.api[user] = self.mx.register(f"{user}-{self.ns}")
@@ -549,17 +550,16 @@ class Adapter:
                   for ev in room.get("timeline", {}).get("events", [])]
         events.sort(key=lambda ev: ev.get("origin_server_ts", 0))
         for ev in events:
-            if True:
-                m = (ev.get("content") or {}).get("pushsim", {}).get("m") if isinstance(
-                    ev.get("content"), dict) else None
-                if not m or ev.get("sender") == me:
-                    continue
-                sent, lifetime = self.sent_at.get(m, (None, None))
-                # A client ignores a call invite whose lifetime has passed (spec: m.call.invite).
-                if via == "sync" and ev.get("type") == "m.call.invite" and lifetime is not None \
-                        and sent is not None and self.now >= sent + lifetime:
-                    continue
-                self.received.append({"at": self.now, "device": dev.key, "msg": m, "via": via})
+            c = ev.get("content")
+            m = c.get("pushsim", {}).get("m") if isinstance(c, dict) else None
+            if not m or ev.get("sender") == me:
+                continue
+            sent, lifetime = self.sent_at.get(m, (None, None))
+            # A client ignores a call invite whose lifetime has passed (spec: m.call.invite).
+            if via == "sync" and ev.get("type") == "m.call.invite" and lifetime is not None \
+                    and sent is not None and self.now >= sent + lifetime:
+                continue
+            self.received.append({"at": self.now, "device": dev.key, "msg": m, "via": via})
 
     def sync_connected(self):
         for dev in self.devices.values():
@@ -571,10 +571,10 @@ class Adapter:
     def send(self, m):
         sender = m["from"]
         if sender not in self.api:
-            return {"rejected": {"rule": None, "reason": f"unknown user {sender}"}}
+            return rejected(f"unknown user {sender}")
         room = self.room_of(sender, m["to"])
         if room is None:
-            return {"rejected": {"rule": None, "reason": f"no room for {m['to']}"}}
+            return rejected(f"no room for {m['to']}")
         mentions = {}
         if m.get("mentions") == "all":
             mentions["room"] = True
@@ -591,11 +591,13 @@ class Adapter:
             content = {"msgtype": "m.image", "body": text or "image.png", "url": "mxc://localhost/pushsim"}
         elif kind == "call_invite":
             etype = "m.call.invite"
-            lifetime = (m.get("call_timeout_s") or 60) * 1000
+            # Without a timeout the invite still needs a lifetime on the wire
+            # (60 s); only a given one makes a late sync skip it.
+            timeout = m.get("call_timeout_s")
             content = {"call_id": f"{self.ns}-{m['id']}", "party_id": sender, "version": "1",
-                       "lifetime": lifetime, "offer": {"type": "offer", "sdp": "v=0\r\n"}}
-            if m.get("call_timeout_s") is None:
-                lifetime = None
+                       "lifetime": (60 if timeout is None else timeout) * 1000,
+                       "offer": {"type": "offer", "sdp": "v=0\r\n"}}
+            lifetime = None if timeout is None else timeout * 1000
         elif kind == "custom":
             etype = CUSTOM_TYPE
             content = {"body": text}
@@ -622,8 +624,7 @@ class Adapter:
             "PUT", f"/_matrix/client/v3/rooms/{q(room)}/send/{q(etype)}/{q(self.ns + '-' + m['id'])}",
             self.api[sender], content)
         if status != 200:
-            return {"rejected": {"rule": None, "reason": f"Synapse: {status} {answer.get('errcode')} "
-                                                       f"{answer.get('error')}"}}
+            return rejected(f"Synapse: {status} {answer.get('errcode')} {answer.get('error')}")
         event_id = answer["event_id"]
         # Settle: Synapse stored each recipient's push actions with the event; a
         # user whose /notifications lists it gets one notify per pusher.
@@ -653,7 +654,7 @@ class Adapter:
     def set_remind(self, r):
         user, conv, remind = r["user"], r.get("conversation"), r["remind"]
         if user not in self.api:
-            return {"rejected": {"rule": None, "reason": f"unknown user {user}"}}
+            return rejected(f"unknown user {user}")
         if conv is None:
             # App level: NONE = the master rule; AT = a catch-all underride with no
             # actions (mentions are override rules and still notify); ALL = neither.
@@ -665,7 +666,7 @@ class Adapter:
             return "ok"
         room = self.room_of(user, conv)
         if room is None:
-            return {"rejected": {"rule": None, "reason": f"no room for {conv}"}}
+            return rejected(f"no room for {conv}")
         mute = self.mute_id(room)
         if remind == "NONE":
             # An override with no actions: nothing notifies, mentions included.
@@ -681,7 +682,7 @@ class Adapter:
     def clear_remind(self, r):
         user, conv = r["user"], r.get("conversation")
         if user not in self.api:
-            return {"rejected": {"rule": None, "reason": f"unknown user {user}"}}
+            return rejected(f"unknown user {user}")
         room = self.room_of(user, conv, create=False)
         if room:
             self.del_rule(user, "override", self.mute_id(room))
@@ -694,7 +695,7 @@ class Adapter:
         event), which the gateway logs and does not forward."""
         user, conv = r["user"], r["conversation"]
         if user not in self.api:
-            return {"rejected": {"rule": None, "reason": f"unknown user {user}"}}
+            return rejected(f"unknown user {user}")
         room = self.room_of(user, conv, create=False)
         if room is None:
             return "ok"  # nothing was ever said there
@@ -745,9 +746,9 @@ class Adapter:
         elif kind == "bind_token":
             # pushers/set needs the device's access token: a logged-out device cannot.
             if not dev.token:
-                answer = {"rejected": {"rule": None, "reason": f"{key} is not logged in"}}
+                answer = rejected(f"{key} is not logged in")
             elif arg["cert"] not in self.setup_certs:
-                answer = {"rejected": {"rule": None, "reason": f"unknown cert {arg['cert']}"}}
+                answer = rejected(f"unknown cert {arg['cert']}")
             else:
                 self.set_pusher(dev, arg["cert"], arg["token"])
         elif kind == "send":
@@ -762,7 +763,7 @@ class Adapter:
             members = [u for u in arg["members"] if u in self.api]
             conv = f"group:{arg['group']}"
             if not members:
-                answer = {"rejected": {"rule": None, "reason": f"group {arg['group']} has no known members"}}
+                answer = rejected(f"group {arg['group']} has no known members")
             elif conv in self.rooms:
                 self.set_members(conv, members)
             else:

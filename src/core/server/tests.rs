@@ -492,14 +492,21 @@ fn bdg_06_a_20_a_push_the_vendor_refused_does_not_raise_the_badge() {
     );
 }
 
-#[test]
-fn bdg_06_a_message_counts_once_if_any_of_its_pushes_was_accepted() {
-    let two = "login bob/phone\n bind bob/phone fcm-prod t1\n kill bob/phone
+/// Bob's phone (FCM, t1) and pad (Huawei, t2), both bound and killed.
+const BOB_TWO_KILLED: &str = "login bob/phone\n bind bob/phone fcm-prod t1\n kill bob/phone
          login bob/pad ios\n bind bob/pad hw-prod t2\n kill bob/pad\n";
-    let p = Profile {
+
+/// easemob with `multi.policy: any_offline`: each offline device is pushed.
+fn any_offline() -> Profile {
+    Profile {
         multi_policy: crate::core::profile::MultiPolicy::AnyOffline,
         ..Profile::easemob()
-    };
+    }
+}
+
+#[test]
+fn bdg_06_a_message_counts_once_if_any_of_its_pushes_was_accepted() {
+    let (two, p) = (BOB_TWO_KILLED, any_offline());
     check_with(
         p.clone(),
         &format!("{two} send alice bob m1\n failed 1\n ok 2\n send alice bob m2"),
@@ -527,12 +534,7 @@ fn bdg_06_a_message_counts_once_if_any_of_its_pushes_was_accepted() {
 fn bdg_06_a_second_answer_for_the_same_job_changes_nothing() {
     // Found by the property test once its model learnt refunds: job 1 refused
     // twice used to settle m1 as refused while job 2 was still at the vendor.
-    let two = "login bob/phone\n bind bob/phone fcm-prod t1\n kill bob/phone
-         login bob/pad ios\n bind bob/pad hw-prod t2\n kill bob/pad\n";
-    let p = Profile {
-        multi_policy: crate::core::profile::MultiPolicy::AnyOffline,
-        ..Profile::easemob()
-    };
+    let (two, p) = (BOB_TWO_KILLED, any_offline());
     check_with(
         p,
         &format!("{two} send alice bob m1\n failed 1\n failed 1\n ok 2\n send alice bob m2"),
