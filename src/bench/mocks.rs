@@ -41,7 +41,11 @@ fn figure(kind: ShellKind) -> Result<(f64, u64, u64), String> {
     let fallback = std::sync::Arc::new(|| SimTime(0));
     let fleet =
         MockFleet::start_with(&[Vendor::Huawei], fallback, kind).map_err(|e| e.to_string())?;
-    let (base, req, now) = super::huawei_send(&fleet)?;
+    let super::Exchange {
+        base,
+        request: req,
+        now,
+    } = super::ready_send(&fleet, Vendor::Huawei)?;
     let mut warm = 0;
     let t = Instant::now();
     for i in 0..REQUESTS {

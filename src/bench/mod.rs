@@ -208,14 +208,24 @@ fn conform_line(corpus: &Path) {
 }
 
 fn week_line() {
-    let (secs, pushes, ticks) = week_figure(&week_scenario());
+    let plan = crate::scenario::load_str("bench/seven_days.yaml", &week_scenario())
+        .unwrap_or_else(|d| panic!("the bench scenario loads: {}", d[0]));
+    // The floor's exchanges, counted once: the run is deterministic.
+    let floor_of = week_floor(&plan);
+    let (mut secs, mut floor) = (f64::INFINITY, f64::INFINITY);
+    let (mut pushes, mut ticks) = (0, 0);
+    for _ in 0..ROUNDS {
+        let (s, p, t) = week_figure(&plan);
+        (secs, pushes, ticks) = (secs.min(s), p, t);
+        if let Ok(counts) = &floor_of {
+            floor = floor.min(counts.measure().unwrap_or(f64::INFINITY));
+        }
+    }
     println!(
-        "7-day scenario: {secs:.3} s wall, {pushes} pushes, {ticks} ticks stepped (target < 0.5 s)"
+        "7-day scenario: {secs:.3} s wall (best of {ROUNDS}), {pushes} pushes, {ticks} ticks stepped (target < 0.5 s)"
     );
     // Anchors measured now, on this machine: naive stepping of the same world
     // at a 1 ms tick, and the floor of the vendor exchanges themselves.
-    let plan = crate::scenario::load_str("bench/seven_days.yaml", &week_scenario())
-        .unwrap_or_else(|d| panic!("the bench scenario loads: {}", d[0]));
     let idle = 20_000;
     let t = Instant::now();
     let stepped = runner::step_idle(&plan, idle);
@@ -226,11 +236,14 @@ fn week_line() {
         per_step * 1e6,
         naive / secs
     );
-    if let Ok(floor) = week_floor(&plan) {
-        println!(
-            "7-day scenario vs its floor (every vendor exchange as a bare loopback round trip, every RS256 signature it needs: {floor:.3} s): {:.2} of the floor (goal ≥ 0.8)",
+    match floor_of {
+        Ok(counts) if floor.is_finite() => println!(
+            "7-day scenario vs its floor ({}: {floor:.3} s, best of {ROUNDS}): {:.2} of the floor (goal ≥ 0.8)",
+            counts.describe(),
             floor / secs
-        );
+        ),
+        Ok(_) => println!("7-day scenario vs its floor: skipped (a bare exchange failed)"),
+        Err(e) => println!("7-day scenario vs its floor: skipped ({e})"),
     }
     // The same week with bob's phone on Huawei too: no RS256 signing, which
     // FCM needs for every token refresh (about 180 in a week).
@@ -238,7 +251,9 @@ fn week_line() {
         "phone: { vendor: fcm, cert: fcm-prod }",
         "phone: { vendor: huawei, cert: hw-prod }",
     );
-    let (secs, pushes, _) = week_figure(&huawei_only);
+    let plan = crate::scenario::load_str("bench/seven_days.yaml", &huawei_only)
+        .unwrap_or_else(|d| panic!("the bench scenario loads: {}", d[0]));
+    let (secs, pushes, _) = week_figure(&plan);
     println!("7-day scenario without FCM (no JWT signing): {secs:.3} s wall, {pushes} pushes");
 }
 
@@ -297,13 +312,11 @@ pub fn week_scenario() -> String {
     s
 }
 
-fn week_figure(text: &str) -> (f64, usize, u64) {
-    let plan = crate::scenario::load_str("bench/seven_days.yaml", text)
-        .unwrap_or_else(|d| panic!("the bench scenario loads: {}", d[0]));
+fn week_figure(plan: &crate::scenario::plan::Plan) -> (f64, usize, u64) {
     let t = Instant::now();
-    let run = runner::run(&plan, &RunConfig::standard());
+    let run = runner::run(plan, &RunConfig::standard());
     let secs = t.elapsed().as_secs_f64();
-    let o = outcome::summarize(&plan, run.trace);
+    let o = outcome::summarize(plan, run.trace);
     (secs, o.pushes.len(), run.ticks)
 }
 
@@ -397,32 +410,72 @@ pub fn bridge_scenario(n: usize) -> String {
     s
 }
 
-/// The least the 7-day run could cost: each of its vendor exchanges (auth
-/// included) as a bare blocking round trip to a mock, plus one RS256
-/// signature per FCM token refresh.
-fn week_floor(plan: &crate::scenario::plan::Plan) -> Result<f64, String> {
+/// The least a run could cost: each of its vendor exchanges (auth included)
+/// as a bare blocking round trip to its vendor's mock, the same exchange on
+/// its own, plus one RS256 signature per FCM token refresh.
+struct Floor {
+    /// (vendor, is an access-token exchange) → exchanges in the run.
+    counts: BTreeMap<(Vendor, bool), usize>,
+    fleet: crate::mock::fleet::MockFleet,
+}
+
+/// Counts `plan`'s exchanges in one run of it.
+fn week_floor(plan: &crate::scenario::plan::Plan) -> Result<Floor, String> {
+    use crate::run::trace::Event;
     let run = runner::run(plan, &RunConfig::standard());
-    let (mut exchanges, mut fcm_auths) = (0usize, 0usize);
+    let mut counts: BTreeMap<(Vendor, bool), usize> = BTreeMap::new();
     for e in &run.trace {
         match &e.event {
-            crate::run::trace::Event::Push { .. } => exchanges += 1,
-            crate::run::trace::Event::Auth { vendor, .. } => {
-                exchanges += 1;
-                fcm_auths += usize::from(*vendor == Vendor::Fcm);
-            }
+            Event::Push { vendor, .. } => *counts.entry((*vendor, false)).or_default() += 1,
+            Event::Auth { vendor, .. } => *counts.entry((*vendor, true)).or_default() += 1,
             _ => {}
         }
     }
-    let rt = 1.0 / bare_round_trips(2_000)?;
-    let fleet = crate::mock::fleet::MockFleet::start(&[Vendor::Fcm]).map_err(|e| e.to_string())?;
-    let creds = fleet.credentials(Vendor::Fcm);
-    let n = 50;
-    let t = Instant::now();
-    for i in 0..n {
-        std::hint::black_box(crate::vendor::auth_request(&creds, SimTime(i)));
+    let vendors: Vec<Vendor> = counts.keys().map(|(v, _)| *v).collect();
+    let fleet = crate::mock::fleet::MockFleet::start(&vendors).map_err(|e| e.to_string())?;
+    Ok(Floor { counts, fleet })
+}
+
+impl Floor {
+    /// The floor in seconds, its round trips and signatures timed now.
+    fn measure(&self) -> Result<f64, String> {
+        let mut floor = 0.0;
+        for (&(vendor, auth), &n) in &self.counts {
+            let exchange = if auth {
+                ready_auth(&self.fleet, vendor)?
+            } else {
+                ready_send(&self.fleet, vendor)?
+            };
+            floor += n as f64 / bare_round_trips(&[exchange], 500)?;
+        }
+        let fcm_auths = self.counts.get(&(Vendor::Fcm, true)).copied().unwrap_or(0);
+        if fcm_auths > 0 {
+            let creds = self.fleet.credentials(Vendor::Fcm);
+            let k = 30;
+            let t = Instant::now();
+            for i in 0..k {
+                std::hint::black_box(crate::vendor::auth_request(&creds, SimTime(i)));
+            }
+            floor += fcm_auths as f64 * t.elapsed().as_secs_f64() / k as f64;
+        }
+        Ok(floor)
     }
-    let sign = t.elapsed().as_secs_f64() / n as f64;
-    Ok(exchanges as f64 * rt + fcm_auths as f64 * sign)
+
+    /// What the floor is made of, for the figure's line.
+    fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(&(v, auth), n)| {
+                format!("{n} {} {}", v.name(), if auth { "auth" } else { "sends" })
+            })
+            .collect();
+        let signs = self.counts.get(&(Vendor::Fcm, true)).copied().unwrap_or(0);
+        format!(
+            "{} as bare round trips, {signs} RS256 signatures",
+            parts.join(", ")
+        )
+    }
 }
 
 /// Pays the process's one-time costs before any figure is timed: the first
@@ -452,26 +505,69 @@ fn machine_line() {
     println!("machine: {cpu}, {cores} cores (absolute figures vary by machine; the ratios to anchors measured in this run carry)");
 }
 
+/// Rounds each ratio is measured over: the end-to-end run and its anchor
+/// side by side in every round, the best of each kept. Wall time on a shared
+/// two-core machine swings by 2× between seconds; interleaving keeps both
+/// sides of a ratio under the same weather.
+const ROUNDS: usize = 3;
+
 fn bridge_line() {
     let n = 5_000;
     let plan = crate::scenario::load_str("bench/bridge.yaml", &bridge_scenario(n))
         .unwrap_or_else(|d| panic!("the bench scenario loads: {}", d[0]));
-    let t = Instant::now();
-    let run = runner::run(&plan, &RunConfig::standard());
-    let secs = t.elapsed().as_secs_f64();
-    let ticks = run.ticks;
-    let o = outcome::summarize(&plan, run.trace);
-    let exchanges = o.pushes.len();
+    // The ceiling: the same sends, FCM and Huawei in turn as the scenario
+    // alternates them, each a bare blocking round trip to its mock.
+    let fleet = crate::mock::fleet::MockFleet::start(&[Vendor::Fcm, Vendor::Huawei]);
+    let sends = fleet.as_ref().map_err(|e| e.to_string()).and_then(|fleet| {
+        Ok([
+            ready_send(fleet, Vendor::Fcm)?,
+            ready_send(fleet, Vendor::Huawei)?,
+        ])
+    });
+    let (mut best, mut ceiling) = (f64::INFINITY, 0.0f64);
+    let (mut pushes, mut ticks) = (0, 0);
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        let run = runner::run(&plan, &RunConfig::standard());
+        best = best.min(t.elapsed().as_secs_f64());
+        ticks = run.ticks;
+        pushes = outcome::summarize(&plan, run.trace).pushes.len();
+        if let Ok(sends) = &sends {
+            ceiling = ceiling.max(bare_round_trips(sends, n).unwrap_or(0.0));
+        }
+    }
+    let per_push = best / pushes.max(1) as f64;
     println!(
-        "bridge: {exchanges} vendor pushes in {secs:.3} s = {:.0} pushes/s end to end, {:.1} ticks per push (target ≥ 3500)",
-        exchanges as f64 / secs,
-        ticks as f64 / exchanges.max(1) as f64
+        "bridge: {pushes} vendor pushes in {best:.3} s (best of {ROUNDS}) = {:.0} pushes/s end to end, {:.1} ticks per push (target ≥ 3500)",
+        1.0 / per_push,
+        ticks as f64 / pushes.max(1) as f64
     );
-    match bare_round_trips(n) {
-        Ok(rate) => println!(
-            "bridge: bare blocking round trips to the Huawei mock: {rate:.0}/s (the ceiling); end to end = {:.2} of it (goal ≥ 0.8)",
-            exchanges as f64 / secs / rate
-        ),
+    match sends {
+        Ok(_) if ceiling > 0.0 => {
+            println!(
+                "bridge: bare blocking round trips of the same sends (FCM and Huawei in turn): {ceiling:.0}/s (the ceiling, best of {ROUNDS}); end to end = {:.2} of it (goal ≥ 0.8)",
+                1.0 / per_push / ceiling
+            );
+            // Where a push's time goes: its exchange, turmoil's own stepping
+            // of the three hosts (ticks per push × an idle step, measured now)
+            // and the rest, which is the pipeline's and the harness's.
+            let steps = 20_000;
+            let t = Instant::now();
+            let stepped = runner::step_idle(&plan, steps);
+            let step = t.elapsed().as_secs_f64() / stepped.max(1) as f64;
+            let exchange = 1.0 / ceiling;
+            let stepping = step * ticks as f64 / pushes.max(1) as f64;
+            println!(
+                "bridge: per push {:.1} µs = exchange {:.1} µs + turmoil stepping {:.1} µs ({:.1} ticks × {:.2} µs idle step) + the rest {:.1} µs",
+                per_push * 1e6,
+                exchange * 1e6,
+                stepping * 1e6,
+                ticks as f64 / pushes.max(1) as f64,
+                step * 1e6,
+                (per_push - exchange - stepping) * 1e6
+            );
+        }
+        Ok(_) => println!("bridge: bare round trips skipped (a send failed)"),
         Err(e) => println!("bridge: bare round trips skipped ({e})"),
     }
 }
@@ -546,27 +642,25 @@ pub(crate) fn proc_status_kib(field: &str) -> Option<u64> {
         .ok()
 }
 
-/// A Huawei mock's base URL and a ready send request (token fetched), at a
-/// fixed calendar time: what the raw round-trip figures send again and again.
-pub(super) fn huawei_send(
+/// A ready send request (access token fetched) to `vendor`'s mock in
+/// `fleet`, with its base URL and a fixed calendar time: what the raw
+/// round-trip figures send again and again.
+pub(super) fn ready_send(
     fleet: &crate::mock::fleet::MockFleet,
-) -> Result<(String, crate::vendor::HttpRequest, SimTime), String> {
+    vendor: Vendor,
+) -> Result<Exchange, String> {
     use crate::core::io::PushJob;
     use crate::core::model::{MsgId, Notification};
     use crate::mock::client;
-    let base = fleet.base_url(Vendor::Huawei);
-    let creds = fleet.credentials(Vendor::Huawei);
-    let now = SimTime(1_772_380_800_000);
-    let auth = crate::vendor::auth_request(&creds, now).ok_or("huawei issues tokens")?;
-    let resp = client::call(&base, &auth, now).map_err(|e| e.to_string())?;
-    let token =
-        crate::vendor::parse_auth(Vendor::Huawei, &resp, now).map_err(|e| format!("{e:?}"))?;
+    let auth = ready_auth(fleet, vendor)?;
+    let resp = client::call(&auth.base, &auth.request, auth.now).map_err(|e| e.to_string())?;
+    let token = crate::vendor::parse_auth(vendor, &resp, auth.now).map_err(|e| format!("{e:?}"))?;
     let job = PushJob {
         id: 1,
         msg: MsgId(1),
         device: DeviceKey::new("bob", "phone"),
-        vendor: Vendor::Huawei,
-        cert: "hw-prod".into(),
+        vendor,
+        cert: "bench".into(),
         token: "device-token".into(),
         notification: Notification {
             title: "t".into(),
@@ -574,23 +668,45 @@ pub(super) fn huawei_send(
             ..Notification::default()
         },
     };
-    Ok((
-        base,
-        crate::vendor::encode(&job, &creds, Some(&token), now),
-        now,
-    ))
+    let creds = fleet.credentials(vendor);
+    Ok(Exchange {
+        request: crate::vendor::encode(&job, &creds, Some(&token), auth.now),
+        ..auth
+    })
 }
 
-/// Blocking send requests straight to a mock, no simulation: the ceiling for
-/// the end-to-end figure.
-fn bare_round_trips(n: usize) -> Result<f64, String> {
+/// A ready access-token request to `vendor`'s mock (for FCM, the signed
+/// assertion: the mock verifies its signature on every exchange).
+fn ready_auth(fleet: &crate::mock::fleet::MockFleet, vendor: Vendor) -> Result<Exchange, String> {
+    let now = SimTime(1_772_380_800_000);
+    let creds = fleet.credentials(vendor);
+    let request = crate::vendor::auth_request(&creds, now)
+        .ok_or_else(|| format!("{} issues no access tokens", vendor.name()))?;
+    Ok(Exchange {
+        base: fleet.base_url(vendor),
+        request,
+        now,
+    })
+}
+
+/// One HTTP exchange with a mock, ready to send again and again.
+pub(super) struct Exchange {
+    pub base: String,
+    pub request: crate::vendor::HttpRequest,
+    pub now: SimTime,
+}
+
+/// Blocking round trips per second, straight to the mocks, no simulation,
+/// the `exchanges` taken in turn: the ceiling an end-to-end figure is judged
+/// against.
+fn bare_round_trips(exchanges: &[Exchange], n: usize) -> Result<f64, String> {
     use crate::mock::client;
-    let fleet =
-        crate::mock::fleet::MockFleet::start(&[Vendor::Huawei]).map_err(|e| e.to_string())?;
-    let (base, req, now) = huawei_send(&fleet)?;
     let t = Instant::now();
-    for _ in 0..n {
-        client::call(&base, &req, now).map_err(|e| e.to_string())?;
+    for e in exchanges.iter().cycle().take(n) {
+        let resp = client::call(&e.base, &e.request, e.now).map_err(|e| e.to_string())?;
+        if resp.status >= 300 {
+            return Err(format!("{} answered {}", e.request.path, resp.status));
+        }
     }
     Ok(n as f64 / t.elapsed().as_secs_f64())
 }

@@ -27,15 +27,19 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
-/// A body in serde: a string when it is UTF-8 (every vendor body but a
-/// garbage fault's), else a list of bytes. The bridge frames carry every
-/// push's request and answer; as a list of numbers a body costs about four
-/// times its size to write and parse (perf showed it on the bridge).
+/// A body in serde. In a human-readable format (JSON: the driver protocol,
+/// the journal) a string when it is UTF-8 (every vendor body but a garbage
+/// fault's), else a list of bytes; in a binary one (the turmoil frames) the
+/// bytes as they are. The bridge frames carry every push's request and
+/// answer, so a body's encoding is on every push's path (perf showed it).
 mod body {
     use serde::de::{Error, SeqAccess, Visitor};
     use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(body: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return s.serialize_bytes(body);
+        }
         match std::str::from_utf8(body) {
             Ok(text) => s.serialize_str(text),
             Err(_) => s.collect_seq(body),
@@ -55,6 +59,12 @@ mod body {
             fn visit_string<E: Error>(self, v: String) -> Result<Vec<u8>, E> {
                 Ok(v.into_bytes())
             }
+            fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
                 while let Some(b) = seq.next_element::<u8>()? {
@@ -63,7 +73,11 @@ mod body {
                 Ok(out)
             }
         }
-        d.deserialize_any(Body)
+        if d.is_human_readable() {
+            d.deserialize_any(Body)
+        } else {
+            d.deserialize_byte_buf(Body)
+        }
     }
 }
 
@@ -138,8 +152,9 @@ impl HttpResponse {
 mod tests {
     use super::*;
 
-    /// A body crosses the bridge as text when it is UTF-8, as bytes when it
-    /// is not (a truncated or binary garbage answer), and comes back the same.
+    /// In JSON (the driver protocol, the journal) a body is text when it is
+    /// UTF-8, a list of bytes when it is not (a truncated or binary garbage
+    /// answer), and comes back the same.
     #[test]
     fn bodies_round_trip_as_text_or_bytes() {
         for body in [b"{\"a\":1}".to_vec(), vec![0xff, 0x00, b'x'], Vec::new()] {
