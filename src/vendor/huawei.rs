@@ -9,7 +9,7 @@
 //! `client_id`), `secret` = App secret, `package` = the app's package (the
 //! badge `class` is its entry activity).
 
-use super::wire::{at, form_post, json_of, json_post, retry_after_ms, str_at};
+use super::wire::{at, form_post, json_of, json_post, present, retry_after_ms, str_at};
 use super::{
     oauth_answer, AccessToken, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse,
     VendorResult,
@@ -17,7 +17,8 @@ use super::{
 use crate::core::io::PushJob;
 use crate::core::model::Notification;
 use crate::core::time::SimTime;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The token endpoint path (host `oauth-login.cloud.huawei.com`).
@@ -73,51 +74,102 @@ pub fn parse_auth(resp: &HttpResponse, now: SimTime) -> Result<AccessToken, Vend
 /// The `messages:send` request for one device.
 pub fn encode(job: &PushJob, creds: &Credentials, token: Option<&AccessToken>) -> HttpRequest {
     let n = &job.notification;
-    let mut notification = Map::new();
-    notification.insert("title".into(), json!(n.title));
-    notification.insert("body".into(), json!(n.body));
-    if let Some(c) = &n.channel_id {
-        notification.insert("channel_id".into(), json!(c));
-    }
-    if let Some(s) = &n.sound {
-        notification.insert("sound".into(), json!(s));
-        notification.insert("default_sound".into(), json!(false));
-    }
-    notification.insert("importance".into(), json!(IMPORTANCE));
-    if let Some(id) = n.notify_id.as_deref().and_then(|s| s.parse::<i64>().ok()) {
-        notification.insert("notify_id".into(), json!(id));
-    }
-    // click_action is mandatory for notification messages (§2.5).
-    let click = match &n.click_action {
-        Some(action) => json!({"type": 1, "action": action}),
-        None => json!({"type": 3}),
+    let body = SendBody {
+        validate_only: false,
+        message: SendMessage {
+            data: (!n.payload.is_empty())
+                .then(|| serde_json::to_string(&n.payload).expect("a string map serializes")),
+            android: AndroidConfig {
+                category: n.category.as_deref().unwrap_or(CATEGORY),
+                notification: AndroidNotification {
+                    title: &n.title,
+                    body: &n.body,
+                    channel_id: n.channel_id.as_deref(),
+                    sound: n.sound.as_deref(),
+                    default_sound: n.sound.as_ref().map(|_| false),
+                    importance: IMPORTANCE,
+                    notify_id: n.notify_id.as_deref().and_then(|s| s.parse::<i64>().ok()),
+                    // click_action is mandatory for notification messages (§2.5).
+                    click_action: match &n.click_action {
+                        Some(action) => ClickAction {
+                            kind: 1,
+                            action: Some(action),
+                        },
+                        None => ClickAction {
+                            kind: 3,
+                            action: None,
+                        },
+                    },
+                    badge: n.badge.map(|b| Badge {
+                        set_num: b.min(99),
+                        class: format!("{}.MainActivity", creds.package),
+                    }),
+                },
+            },
+            token: [&job.token],
+        },
     };
-    notification.insert("click_action".into(), click);
-    if let Some(b) = n.badge {
-        let class = format!("{}.MainActivity", creds.package);
-        notification.insert(
-            "badge".into(),
-            json!({"set_num": b.min(99), "class": class}),
-        );
-    }
-    let mut message = Map::new();
-    if !n.payload.is_empty() {
-        let data = serde_json::to_string(&n.payload).expect("a string map serializes");
-        message.insert("data".into(), json!(data));
-    }
-    let category = n.category.as_deref().unwrap_or(CATEGORY);
-    message.insert(
-        "android".into(),
-        json!({"category": category, "notification": notification}),
-    );
-    message.insert("token".into(), json!([job.token]));
-    let body = json!({"validate_only": false, "message": message});
     json_post(
         &send_path(&creds.app_id),
         token.map(|t| t.value.as_str()),
         "application/json; charset=UTF-8",
         &body,
     )
+}
+
+/// The `messages:send` body, field by field in the order Huawei documents
+/// them. Typed, not a `json!` tree: see `fcm::SendBody`.
+#[derive(Serialize)]
+struct SendBody<'a> {
+    validate_only: bool,
+    message: SendMessage<'a>,
+}
+
+#[derive(Serialize)]
+struct SendMessage<'a> {
+    /// The payload as a JSON string, as Huawei wants it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<String>,
+    android: AndroidConfig<'a>,
+    token: [&'a str; 1],
+}
+
+#[derive(Serialize)]
+struct AndroidConfig<'a> {
+    category: &'a str,
+    notification: AndroidNotification<'a>,
+}
+
+#[derive(Serialize)]
+struct AndroidNotification<'a> {
+    title: &'a str,
+    body: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sound: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_sound: Option<bool>,
+    importance: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notify_id: Option<i64>,
+    click_action: ClickAction<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    badge: Option<Badge>,
+}
+
+#[derive(Serialize)]
+struct ClickAction<'a> {
+    #[serde(rename = "type")]
+    kind: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Badge {
+    set_num: u32,
+    class: String,
 }
 
 /// What a send answer means.
@@ -200,7 +252,26 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
             path: req.path.clone(),
         });
     }
-    let body = json_of(&req.body).map_err(bad)?;
+    match decode_typed(&req.body) {
+        Some(push) => Ok(push),
+        None => decode_tree(req, bad),
+    }
+}
+
+/// The typed path: `None` sends the body down [`decode_tree`].
+pub(super) fn decode_typed(body: &[u8]) -> Option<DecodedPush> {
+    serde_json::from_slice::<ReadBody>(body)
+        .ok()?
+        .message
+        .into_push()
+}
+
+/// The tree path: any body, every field looked up by path (see `fcm::decode_tree`).
+pub(super) fn decode_tree(
+    req: &HttpRequest,
+    bad: impl Fn(String) -> DecodeError,
+) -> Result<DecodedPush, DecodeError> {
+    let body = json_of(&req.body).map_err(&bad)?;
     let tokens = at(&body, "message.token")
         .and_then(Value::as_array)
         .ok_or_else(|| bad("message.token is not an array".into()))?;
@@ -251,6 +322,125 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
         token: token.to_string(),
         notification,
     })
+}
+
+/// A well-formed send body read straight into types (see `fcm::ReadBody`);
+/// [`decode_tree`] reads the rest.
+#[derive(serde::Deserialize)]
+struct ReadBody {
+    message: ReadMessage,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadMessage {
+    token: Vec<String>,
+    #[serde(default, deserialize_with = "present")]
+    data: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    notification: Option<ReadTitleBody>,
+    #[serde(default, deserialize_with = "present")]
+    android: Option<ReadAndroid>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadTitleBody {
+    #[serde(default, deserialize_with = "present")]
+    title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    body: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadAndroid {
+    #[serde(default, deserialize_with = "present")]
+    category: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    notification: Option<ReadNotification>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ReadNotification {
+    #[serde(default, deserialize_with = "present")]
+    title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    body: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    channel_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    sound: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    notify_id: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    badge: Option<ReadBadge>,
+    #[serde(default, deserialize_with = "present")]
+    click_action: Option<ReadClick>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadBadge {
+    #[serde(default, deserialize_with = "present")]
+    set_num: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
+    add_num: Option<u64>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadClick {
+    #[serde(rename = "type", default, deserialize_with = "present")]
+    kind: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    action: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    intent: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    url: Option<String>,
+}
+
+impl ReadMessage {
+    /// `None` when the tree path must judge: not exactly one token, or a
+    /// payload that is not a JSON object.
+    fn into_push(self) -> Option<DecodedPush> {
+        let [token] = <[String; 1]>::try_from(self.token).ok()?;
+        let payload = match &self.data {
+            None => BTreeMap::new(),
+            Some(data) => data_map(data).ok()?,
+        };
+        let (category, an) = self
+            .android
+            .map_or((None, None), |a| (a.category, a.notification));
+        let an = an.unwrap_or_default();
+        let (title, body) = self
+            .notification
+            .map_or((None, None), |n| (n.title, n.body));
+        let click_action = an.click_action.and_then(|c| match c.kind {
+            Some(1) => c.action.or(c.intent),
+            Some(2) => c.url,
+            _ => None,
+        });
+        Some(DecodedPush {
+            token,
+            notification: Notification {
+                title: an.title.or(title).unwrap_or_default(),
+                body: an.body.or(body).unwrap_or_default(),
+                badge: an
+                    .badge
+                    .and_then(|b| {
+                        if b.set_num.is_some() {
+                            b.set_num
+                        } else {
+                            b.add_num
+                        }
+                    })
+                    .map(|b| b as u32),
+                payload,
+                channel_id: an.channel_id,
+                click_action,
+                sound: an.sound,
+                category,
+                notify_id: an.notify_id.map(|i| i.to_string()),
+            },
+        })
+    }
 }
 
 /// `message.data` is a JSON object in a string; non-string values are kept

@@ -361,3 +361,187 @@ pub(crate) mod testing {
         }
     }
 }
+
+/// The request bodies byte for byte, as the `json!`-tree encoders wrote them
+/// before FCM and Huawei became typed (issue 13): key order, escaping, the
+/// optional keys left out, Huawei's payload as a JSON string.
+#[cfg(test)]
+mod body_bytes {
+    use crate::core::model::Vendor;
+    use crate::core::time::SimTime;
+
+    fn bodies(vendor: Vendor) -> (String, String) {
+        let creds = super::testing::creds(vendor, "id", "secret");
+        let mut job = super::testing::job(vendor, "tok\"1");
+        let text = |job: &crate::core::io::PushJob| {
+            String::from_utf8(super::encode(job, &creds, None, SimTime(0)).body).expect("UTF-8")
+        };
+        let min = text(&job);
+        let n = &mut job.notification;
+        n.badge = Some(120);
+        n.payload.insert("k\u{e9}".into(), "v\n".into());
+        n.payload.insert("a".into(), "b".into());
+        n.channel_id = Some("chan".into());
+        n.click_action = Some("act".into());
+        n.sound = Some("ding".into());
+        n.category = Some("IM".into());
+        n.notify_id = Some("42".into());
+        (min, text(&job))
+    }
+
+    #[test]
+    fn fcm_bodies_are_unchanged() {
+        let (min, full) = bodies(Vendor::Fcm);
+        assert_eq!(
+            min,
+            r#"{"message":{"token":"tok\"1","notification":{"title":"Alice","body":"Hi"},"android":{"priority":"HIGH","notification":{}}}}"#
+        );
+        assert_eq!(
+            full,
+            r#"{"message":{"token":"tok\"1","notification":{"title":"Alice","body":"Hi"},"data":{"a":"b","ké":"v\n"},"android":{"priority":"HIGH","notification":{"channel_id":"chan","sound":"ding","click_action":"act","tag":"42","notification_count":120}}}}"#
+        );
+    }
+
+    #[test]
+    fn huawei_bodies_are_unchanged() {
+        let (min, full) = bodies(Vendor::Huawei);
+        assert_eq!(
+            min,
+            r#"{"validate_only":false,"message":{"android":{"category":"IM","notification":{"title":"Alice","body":"Hi","importance":"NORMAL","click_action":{"type":3}}},"token":["tok\"1"]}}"#
+        );
+        assert_eq!(
+            full,
+            r#"{"validate_only":false,"message":{"data":"{\"a\":\"b\",\"ké\":\"v\\n\"}","android":{"category":"IM","notification":{"title":"Alice","body":"Hi","channel_id":"chan","sound":"ding","default_sound":false,"importance":"NORMAL","notify_id":42,"click_action":{"type":1,"action":"act"},"badge":{"set_num":99,"class":"com.example.app.MainActivity"}}},"token":["tok\"1"]}}"#
+        );
+    }
+}
+
+/// FCM's and Huawei's typed decode agrees with the tree decode it stands in
+/// front of: on every body their encoders write (random notifications), and
+/// on hand-made bodies where null, a wrong type, a missing key or a second
+/// token must send the typed path to the tree.
+#[cfg(test)]
+mod typed_reads {
+    use super::{fcm, huawei, HttpRequest};
+    use crate::core::model::{Notification, Vendor};
+    use crate::core::time::SimTime;
+    use proptest::prelude::*;
+
+    fn tree(vendor: Vendor, req: &HttpRequest) -> Result<super::DecodedPush, super::DecodeError> {
+        let bad = |why: String| super::DecodeError::Body {
+            vendor: vendor.name(),
+            why,
+        };
+        match vendor {
+            Vendor::Fcm => fcm::decode_tree(req, bad),
+            _ => huawei::decode_tree(req, bad),
+        }
+    }
+
+    fn send(vendor: Vendor, body: &str) -> HttpRequest {
+        let path = match vendor {
+            Vendor::Fcm => "/v1/projects/p/messages:send",
+            _ => "/v1/app-1/messages:send",
+        };
+        HttpRequest::new("POST", path, vec![], body.as_bytes().to_vec())
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "",
+            "Alice",
+            "q\"uote",
+            "back\\slash",
+            "line\nbreak",
+            "é中🙂",
+            "42",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    fn notification() -> impl Strategy<Value = Notification> {
+        let opt = || prop::option::of(text());
+        (
+            (text(), text(), prop::option::of(0u32..200)),
+            prop::collection::btree_map(text(), text(), 0..3),
+            (opt(), opt(), opt(), opt(), prop::option::of("[0-9]{1,3}|x")),
+        )
+            .prop_map(
+                |((title, body, badge), payload, (ch, click, sound, cat, id))| Notification {
+                    title,
+                    body,
+                    badge,
+                    payload,
+                    channel_id: ch,
+                    click_action: click,
+                    sound,
+                    category: cat,
+                    notify_id: id,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn typed_and_tree_agree_on_encoded_bodies(n in notification(), fcm_side in any::<bool>()) {
+            let vendor = if fcm_side { Vendor::Fcm } else { Vendor::Huawei };
+            let creds = super::testing::creds(vendor, "id", "secret");
+            let mut job = super::testing::job(vendor, "tok");
+            job.notification = n;
+            let req = super::encode(&job, &creds, None, SimTime(0));
+            // Every body the pipeline writes takes the typed path.
+            let typed = match vendor {
+                Vendor::Fcm => fcm::decode_typed(&req.body),
+                _ => huawei::decode_typed(&req.body),
+            };
+            prop_assert_eq!(typed.map(Ok), Some(tree(vendor, &req)));
+        }
+    }
+
+    #[test]
+    fn typed_and_tree_agree_on_odd_bodies() {
+        let fcm_bodies = [
+            r#"{"message":{"token":"t","notification":{"title":"a","body":"b"}}}"#,
+            r#"{"message":{"token":"t","notification":{"title":"a"},"android":{"notification":{"title":"x","body":"y"}}}}"#,
+            r#"{"message":{"token":"t","notification":{"title":null,"body":"b"},"android":{"notification":{"title":"x"}}}}"#,
+            r#"{"message":{"token":"t","data":null}}"#,
+            r#"{"message":{"token":"t","data":{"k":1}}}"#,
+            r#"{"message":{"token":"t","android":null}}"#,
+            r#"{"message":{"token":"t","android":{"notification":"x"}}}"#,
+            r#"{"message":{"token":"t","android":{"notification":{"notification_count":1.5,"tag":"7"}}}}"#,
+            r#"{"message":{"token":"t","android":{"notification":{"notification_count":-1}}}}"#,
+            r#"{"message":{"token":"t","notification":{"title":"a","title":"b"}}}"#,
+            r#"{"message":{"token":5}}"#,
+            r#"{"message":{}}"#,
+            r#"[1]"#,
+            r#"not json"#,
+        ];
+        let huawei_bodies = [
+            r#"{"message":{"token":["t"],"android":{"notification":{"title":"a","badge":{"set_num":null,"add_num":3}}}}}"#,
+            r#"{"message":{"token":["t"],"android":{"notification":{"badge":{"add_num":3}}}}}"#,
+            r#"{"message":{"token":["t","u"]}}"#,
+            r#"{"message":{"token":[]}}"#,
+            r#"{"message":{"token":[7]}}"#,
+            r#"{"message":{"token":"t"}}"#,
+            r#"{"message":{"token":["t"],"data":null}}"#,
+            r#"{"message":{"token":["t"],"data":5}}"#,
+            r#"{"message":{"token":["t"],"data":"[1]"}}"#,
+            r#"{"message":{"token":["t"],"data":"{\"n\":1,\"s\":\"x\"}"}}"#,
+            r#"{"message":{"token":["t"],"android":{"notification":{"notify_id":"42","click_action":{"type":1,"intent":"i"}}}}}"#,
+            r#"{"message":{"token":["t"],"android":{"notification":{"click_action":{"type":1,"action":5,"intent":"i"}}}}}"#,
+            r#"{"message":{"token":["t"],"android":{"notification":{"click_action":{"type":2,"url":"u"}}}}}"#,
+            r#"{"message":{"token":["t"],"android":{"notification":{"click_action":{"type":1,"action":"a","intent":"i"}}}}}"#,
+            r#"{"message":{"token":["t"],"android":{"category":null,"notification":{"click_action":{"action":"a"}}}}}"#,
+            r#"{"message":{"token":["t"],"notification":{"title":"a"},"android":{"notification":{"body":"b"}}}}"#,
+        ];
+        for (vendor, bodies) in [
+            (Vendor::Fcm, &fcm_bodies[..]),
+            (Vendor::Huawei, &huawei_bodies[..]),
+        ] {
+            for body in bodies {
+                let req = send(vendor, body);
+                assert_eq!(super::decode(vendor, &req), tree(vendor, &req), "{body}");
+            }
+        }
+    }
+}

@@ -29,13 +29,13 @@ pub(crate) fn json_post(
     path: &str,
     bearer: Option<&str>,
     content_type: &str,
-    body: &Value,
+    body: &impl serde::Serialize,
 ) -> HttpRequest {
     let mut headers = vec![("content-type".to_string(), content_type.to_string())];
     if let Some(b) = bearer {
         headers.push(("authorization".to_string(), format!("Bearer {b}")));
     }
-    let bytes = serde_json::to_vec(body).expect("a JSON value serializes");
+    let bytes = serde_json::to_vec(body).expect("a request body serializes");
     HttpRequest::new("POST", path, headers, bytes)
 }
 
@@ -56,6 +56,18 @@ pub(crate) fn at<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
 /// The string at a dotted path.
 pub(crate) fn str_at<'v>(v: &'v Value, path: &str) -> Option<&'v str> {
     at(v, path).and_then(Value::as_str)
+}
+
+/// For a typed fast path's optional fields: a key that is there must hold
+/// a `T` (null included is refused); an absent key is `None` through
+/// `#[serde(default)]`. A refused body goes down the `Value` path, which
+/// tells null from absent as the vendors' decoders always have.
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// A JSON body, or a description of why it is not one.
