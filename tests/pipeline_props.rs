@@ -420,7 +420,7 @@ impl<'a> Run<'a> {
             .steps
             .iter()
             .filter_map(|s| match &s.action {
-                Action::Api(ApiRequest::Send(m)) => Some((m.id, m)),
+                Action::Api(ApiRequest::Send(m)) => Some((m.id, &**m)),
                 _ => None,
             })
             .collect()

@@ -135,7 +135,7 @@ fn bob_server(profile: Profile, zone: &str, now: SimTime) -> Server {
 /// The rule of bob/phone's decision for a message sent at `t`.
 fn decided_rule(s: &mut Server, id: u32, t: SimTime) -> &'static str {
     let msg = Message::text(id, "alice", Conversation::User("bob".into()), "hi");
-    let out = s.handle(Input::Api(ApiRequest::Send(msg)), t);
+    let out = s.handle(Input::Api(ApiRequest::Send(Box::new(msg))), t);
     let rules: Vec<&'static str> = out
         .iter()
         .filter_map(|o| match o {
@@ -534,7 +534,7 @@ proptest! {
                     msg.force_push = force;
                     msg.silent = silent;
                     sent = Some(msg.clone());
-                    Input::Api(ApiRequest::Send(msg))
+                    Input::Api(ApiRequest::Send(Box::new(msg)))
                 }
                 Op::Remind(u, c, r) => Input::Api(ApiRequest::SetRemind {
                     user: USERS[u].into(),

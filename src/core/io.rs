@@ -107,7 +107,9 @@ pub enum Input {
 #[serde(rename_all = "snake_case")]
 pub enum ApiRequest {
     /// Send a message.
-    Send(Message),
+    // Boxed: inline, the message made every plan step 272 bytes (a
+    // 100,000-device plan holds 150,000 steps).
+    Send(Box<Message>),
     /// Set the remind type at app level (`conversation: None`) or for a conversation (RT-01).
     SetRemind {
         /// Whose setting.

@@ -459,7 +459,7 @@ impl Server {
 
     fn api(&mut self, request: ApiRequest, now: SimTime) -> Vec<Output> {
         match request {
-            ApiRequest::Send(msg) => self.send(msg, now),
+            ApiRequest::Send(msg) => self.send(*msg, now),
             ApiRequest::SetRemind {
                 user,
                 conversation,

@@ -275,14 +275,14 @@ mod tests {
             step_kind(&Action::Login(k.clone())).as_deref(),
             Some("login")
         );
-        let send = Action::Api(crate::core::io::ApiRequest::Send(
+        let send = Action::Api(crate::core::io::ApiRequest::Send(Box::new(
             crate::core::model::Message::text(
                 1,
                 "alice",
                 crate::core::model::Conversation::User("bob".into()),
                 "hi",
             ),
-        ));
+        )));
         assert_eq!(step_kind(&send).as_deref(), Some("send"));
         assert_eq!(step_kind(&Action::Wait), None);
         let json = serde_json::to_string(&send).unwrap();

@@ -47,6 +47,8 @@ pub struct Run {
     pub trace: Vec<TraceEntry>,
     /// Simulation ticks stepped (for benchmarks).
     pub ticks: u64,
+    /// Heartbeat frames the devices sent (for benchmarks).
+    pub heartbeats: u64,
 }
 
 /// Runs `plan` to the end.
@@ -62,6 +64,7 @@ pub fn run(plan: &Plan, config: &RunConfig) -> Run {
                     event: Event::HarnessError { what },
                 }],
                 ticks: 0,
+                heartbeats: 0,
             }
         }
     };
@@ -78,6 +81,7 @@ pub fn run(plan: &Plan, config: &RunConfig) -> Run {
         seed,
         trace: super::observe::merge(trace, observed),
         ticks,
+        heartbeats: shared.heartbeats.get(),
     }
 }
 

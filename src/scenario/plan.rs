@@ -50,7 +50,7 @@ impl Plan {
     /// The messages its `send` steps send, in step order.
     pub fn sent(&self) -> impl Iterator<Item = &crate::core::model::Message> {
         self.steps.iter().filter_map(|s| match &s.action {
-            Action::Api(crate::core::io::ApiRequest::Send(m)) => Some(m),
+            Action::Api(crate::core::io::ApiRequest::Send(m)) => Some(&**m),
             _ => None,
         })
     }

@@ -652,7 +652,7 @@ fn send(cx: &mut Cx<'_>, pa: &Path, m: &SendFile, msg_no: u32) -> Option<Action>
         }
     };
     let (from, to, kind, mentions) = (from?, to?, kind?, mentions?);
-    Some(Action::Api(ApiRequest::Send(Message {
+    Some(Action::Api(ApiRequest::Send(Box::new(Message {
         id: MsgId(msg_no),
         from,
         to,
@@ -675,7 +675,7 @@ fn send(cx: &mut Cx<'_>, pa: &Path, m: &SendFile, msg_no: u32) -> Option<Action>
                 content_args: t.content_args.clone(),
             })
         }),
-    })))
+    }))))
 }
 
 /// A `{user, conversation}` mapping (`clear_remind`, `read`).

@@ -699,3 +699,13 @@ fn a_clock_time_across_a_dst_change_warns_and_names_the_instant_meant() {
         );
     }
 }
+
+/// A plan holds a step per timeline entry: 150,000 for the 100,000-device
+/// bench. Boxing the message of a `send` took a step from 272 bytes to 128
+/// (`bind_token`'s device, cert and token are the widest now); a new inline
+/// action as large as a message would undo it.
+#[test]
+fn a_plan_step_stays_small() {
+    let size = std::mem::size_of::<crate::scenario::plan::Step>();
+    assert!(size <= 128, "Step is {size} bytes");
+}

@@ -117,7 +117,10 @@ async fn device(
                 let (seq, cmd) = *order;
                 Box::pin(d.on_order(seq, cmd)).await
             }
-            _ = heartbeat.tick(), if beating => d.send(DeviceFrame::Heartbeat).await,
+            _ = heartbeat.tick(), if beating => {
+                d.shared.heartbeats.set(d.shared.heartbeats.get() + 1);
+                d.send(DeviceFrame::Heartbeat).await
+            }
         }
     }
 }

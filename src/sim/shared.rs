@@ -118,6 +118,9 @@ pub struct Shared {
     /// The run's seeded RNG for the pipeline (backoff jitter); turmoil has its
     /// own, seeded from the same seed.
     pub rng: RefCell<StdRng>,
+    /// Heartbeat frames the devices sent: a device heartbeats every interval
+    /// of network time, which a busy run steps through (`pushsim bench`).
+    pub heartbeats: Cell<u64>,
 }
 
 impl Shared {
@@ -137,6 +140,7 @@ impl Shared {
             parked_lanes: Cell::new(0),
             silent: RefCell::new(BTreeSet::new()),
             liveness: RefCell::new(BTreeMap::new()),
+            heartbeats: Cell::new(0),
         }
     }
 

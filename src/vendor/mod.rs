@@ -527,6 +527,7 @@ mod typed_reads {
             r#"{"message":{"token":["t"],"data":5}}"#,
             r#"{"message":{"token":["t"],"data":"[1]"}}"#,
             r#"{"message":{"token":["t"],"data":"{\"n\":1,\"s\":\"x\"}"}}"#,
+            r#"{"message":{"token":["t"],"data":"{\"s\":\"x\",\"s\":\"y\",\"e\":\"\\u00e9\"}"}}"#,
             r#"{"message":{"token":["t"],"android":{"notification":{"notify_id":"42","click_action":{"type":1,"intent":"i"}}}}}"#,
             r#"{"message":{"token":["t"],"android":{"notification":{"click_action":{"type":1,"action":5,"intent":"i"}}}}}"#,
             r#"{"message":{"token":["t"],"android":{"notification":{"click_action":{"type":2,"url":"u"}}}}}"#,

@@ -191,7 +191,7 @@ fn run(profile: Profile, script: &str) -> Vec<String> {
                 msg.to = to;
                 msg.text = w[3..].join(" ");
                 next_id += 1;
-                Input::Api(ApiRequest::Send(msg))
+                Input::Api(ApiRequest::Send(Box::new(msg)))
             }
             "remind" => {
                 let (c, t) = if w.len() == 4 {
@@ -591,7 +591,10 @@ fn prs_09_push_online_ttl_counts_from_the_last_contact() {
     let send = |s: &mut Server, at: i64| {
         let id = (at / 1_000) as u32;
         let msg = Message::text(id, "alice", Conversation::User("bob".into()), "hi");
-        s.handle(Input::Api(ApiRequest::Send(msg)), DAY0.plus_ms(at))
+        s.handle(
+            Input::Api(ApiRequest::Send(Box::new(msg))),
+            DAY0.plus_ms(at),
+        )
     };
     let pushed = |out: &[Output]| out.iter().any(|o| matches!(o, Output::Push(_)));
     assert!(pushed(&send(&mut s, week - 1_000)));
@@ -922,7 +925,7 @@ fn cnt_05_push_carries_translation_and_payload() {
     }
     let mut m = Message::text(1, "alice", Conversation::Group("g1".into()), "你好");
     m.translations.insert("en".into(), "hello".into());
-    let out = s.handle(Input::Api(ApiRequest::Send(m)), t);
+    let out = s.handle(Input::Api(ApiRequest::Send(Box::new(m))), t);
     let Some(Output::Push(job)) = out.iter().find(|o| matches!(o, Output::Push(_))) else {
         panic!("{out:?}")
     };
@@ -1158,7 +1161,7 @@ fn a_01_d_20_user_zone_or_app_zone_by_profile() {
             s.handle(i, t);
         }
         let m = Message::text(1, "alice", Conversation::User("vera".into()), "hi");
-        s.handle(Input::Api(ApiRequest::Send(m)), t)
+        s.handle(Input::Api(ApiRequest::Send(Box::new(m))), t)
             .iter()
             .any(|o| matches!(o, Output::Push(_)))
     };
@@ -1201,7 +1204,7 @@ fn dlv_05_a_02_call_invite_end_is_exclusive() {
     let mut m = Message::text(1, "alice", Conversation::User("bob".into()), "ring");
     m.kind = MsgKind::CallInvite;
     m.call_timeout_s = Some(30);
-    s.handle(Input::Api(ApiRequest::Send(m)), DAY0);
+    s.handle(Input::Api(ApiRequest::Send(Box::new(m))), DAY0);
     let synced = |out: Vec<Output>| {
         out.iter()
             .find_map(|o| match o {
