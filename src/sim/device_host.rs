@@ -17,21 +17,24 @@ use crate::scenario::plan::DeviceDecl;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+use futures_util::StreamExt;
+use tokio::sync::mpsc::UnboundedReceiver as TokioReceiver;
 use turmoil::net::tcp::OwnedWriteHalf;
 
 /// Runs the devices host until the simulation ends.
 pub(crate) async fn serve(
     shared: Rc<Shared>,
     heartbeat_interval: Duration,
-    mut rx: UnboundedReceiver<DeviceOrder>,
+    mut rx: TokioReceiver<DeviceOrder>,
 ) -> turmoil::Result {
-    // Channel elements are boxed: a tokio channel allocates its slots 32 at a
-    // time, so a channel per device of a 100-byte enum costs 3 KB a device.
+    // futures channels, not tokio's: an idle one holds a single node, where
+    // tokio's holds a block of 32 slots. Elements are boxed so that node is
+    // small too.
     let mut devices: BTreeMap<DeviceKey, UnboundedSender<Box<(u32, DeviceCmd)>>> = BTreeMap::new();
     while let Some(order) = rx.recv().await {
         let tx = devices.entry(order.device.key.clone()).or_insert_with(|| {
-            let (tx, rx) = unbounded_channel();
+            let (tx, rx) = unbounded();
             tokio::task::spawn_local(device(
                 shared.clone(),
                 order.device.clone(),
@@ -40,7 +43,7 @@ pub(crate) async fn serve(
             ));
             tx
         });
-        tx.send(Box::new((order.seq, order.cmd)))
+        tx.unbounded_send(Box::new((order.seq, order.cmd)))
             .expect("device tasks never end before the host");
     }
     Ok(())
@@ -83,7 +86,7 @@ struct Device {
 
 async fn next_incoming(link: &mut Option<Link>) -> Incoming {
     match link {
-        Some(l) => l.rx.recv().await.unwrap_or(Incoming::Closed),
+        Some(l) => l.rx.next().await.unwrap_or(Incoming::Closed),
         None => std::future::pending().await,
     }
 }
@@ -113,7 +116,7 @@ async fn device(
             // The handlers' futures are boxed: inline, the largest of them
             // (a login's connect) would size every device's task for good.
             incoming = next_incoming(&mut d.link), if !d.silent => Box::pin(d.on_incoming(incoming)).await,
-            Some(order) = orders.recv() => {
+            Some(order) = orders.next() => {
                 let (seq, cmd) = *order;
                 Box::pin(d.on_order(seq, cmd)).await
             }
@@ -149,17 +152,17 @@ impl Device {
         match turmoil::net::TcpStream::connect(("im", IM_PORT)).await {
             Ok(stream) => {
                 let (mut rd, wr) = stream.into_split();
-                let (tx, rx) = unbounded_channel();
+                let (tx, rx) = unbounded();
                 tokio::task::spawn_local(async move {
                     loop {
                         match read_frame::<_, ServerFrame>(&mut rd).await {
                             Ok(Some(f)) => {
-                                if tx.send(Incoming::Frame(Box::new(f))).is_err() {
+                                if tx.unbounded_send(Incoming::Frame(Box::new(f))).is_err() {
                                     return;
                                 }
                             }
                             _ => {
-                                let _ = tx.send(Incoming::Closed);
+                                let _ = tx.unbounded_send(Incoming::Closed);
                                 return;
                             }
                         }

@@ -18,12 +18,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 /// One live connection as the server registers it.
 struct Conn {
     id: u64,
-    tx: UnboundedSender<Box<ServerFrame>>,
+    tx: futures_channel::mpsc::UnboundedSender<Box<ServerFrame>>,
 }
 
 /// Who made a request: a device over its connection or a step over the API.
@@ -93,7 +93,7 @@ impl Im {
 
     fn send_to(&self, device: &DeviceKey, frame: ServerFrame) {
         if let Some(conn) = self.conns.borrow().get(device) {
-            let _ = conn.tx.send(Box::new(frame));
+            let _ = conn.tx.unbounded_send(Box::new(frame));
         }
     }
 
@@ -237,7 +237,7 @@ impl Im {
             return;
         };
         if let Some(conn) = self.conns.borrow().get(device).filter(|c| c.id == conn_id) {
-            let _ = conn.tx.send(Box::new(frame));
+            let _ = conn.tx.unbounded_send(Box::new(frame));
         }
     }
 
@@ -320,10 +320,11 @@ async fn connection(im: Rc<Im>, stream: turmoil::net::TcpStream) {
     let conn_id = im.next_conn.get();
     im.next_conn.set(conn_id + 1);
     let _registered = ConnDevice::register(&im, conn_id, &device);
-    // Boxed frames: a channel allocates 32 slots at a time (see device_host).
-    let (tx, mut rx) = unbounded_channel::<Box<ServerFrame>>();
+    // A futures channel of boxed frames: small when idle (see device_host).
+    let (tx, mut rx) = futures_channel::mpsc::unbounded::<Box<ServerFrame>>();
     tokio::task::spawn_local(async move {
-        while let Some(frame) = rx.recv().await {
+        use futures_util::StreamExt;
+        while let Some(frame) = rx.next().await {
             if write_frame(&mut wr, &frame).await.is_err() {
                 break;
             }
