@@ -14,11 +14,11 @@ use super::wire::{read_frame, write_frame, DeviceFrame, ServerFrame, IM_PORT};
 use crate::core::model::DeviceKey;
 use crate::run::trace::Event;
 use crate::scenario::plan::DeviceDecl;
+use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+use futures_util::StreamExt;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
-use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
-use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedReceiver as TokioReceiver;
 use turmoil::net::tcp::OwnedWriteHalf;
 
