@@ -577,7 +577,7 @@ fn set_dnd(cx: &mut Cx<'_>, pa: &Path, d: &SetDndFile) -> Option<Action> {
 const DEFAULT_CALL_TIMEOUT_S: u32 = 90;
 
 /// The most text all `send` steps of a scenario may carry together (a sync
-/// of every message, JSON-escaped, stays within one frame).
+/// of every message, with its frame's overhead, stays within one frame).
 pub const TEXTS_BYTES_MAX: usize = 8 << 20;
 
 /// The longest message text a scenario may send. IM services cap a text

@@ -118,8 +118,9 @@ pub struct Shared {
     /// The run's seeded RNG for the pipeline (backoff jitter); turmoil has its
     /// own, seeded from the same seed.
     pub rng: RefCell<StdRng>,
-    /// Heartbeat frames the devices sent: a device heartbeats every interval
-    /// of network time, which a busy run steps through (`pushsim bench`).
+    /// Heartbeats the devices sent (counted as each goes out): a device
+    /// heartbeats every interval of network time, which a busy run steps
+    /// through (`pushsim bench`).
     pub heartbeats: Cell<u64>,
 }
 

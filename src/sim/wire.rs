@@ -162,9 +162,15 @@ pub async fn read_frame<R: AsyncRead + Unpin, T: DeserializeOwned>(
     }
     let mut body = vec![0u8; n];
     r.read_exact(&mut body).await?;
-    postcard::from_bytes(&body)
-        .map(Some)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    // The whole frame is the value: bytes left over are a protocol error.
+    match postcard::take_from_bytes(&body) {
+        Ok((value, [])) => Ok(Some(value)),
+        Ok((_, rest)) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{} bytes after the frame's value", rest.len()),
+        )),
+        Err(e) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +192,8 @@ mod tests {
             b"{\"a\":\"\\u00e9\"}".to_vec(),
             vec![0xff, 0x00, b'x'],
             Vec::new(),
+            vec![0xff; 1000],
+            b"\"\\".repeat(500),
         ] {
             let reply = BridgeReply {
                 id: 7,
@@ -195,10 +203,13 @@ mod tests {
             assert_eq!(back.response.unwrap().body, body);
             let n = u32::from_be_bytes(bytes[..4].try_into().unwrap()) as usize;
             assert_eq!(n, bytes.len() - 4);
-            // Raw, not a JSON string or a list of numbers.
-            assert!(bytes
-                .windows(body.len().max(1))
-                .any(|w| body.is_empty() || w == body));
+            // Raw: a few bytes of framing, not an escaped string (2x for
+            // quotes and backslashes) or a list of numbers (up to 4x).
+            assert!(
+                n <= body.len() + 16,
+                "{n} bytes for a {}-byte body",
+                body.len()
+            );
         }
         let call = BridgeCall {
             id: 1,
@@ -214,6 +225,22 @@ mod tests {
         let (back, _) = round_trip(&call).await;
         assert_eq!((back.id, back.vendor.as_str(), back.now_ms), (1, "fcm", -5));
         assert_eq!(back.request, call.request);
+    }
+
+    /// Bytes after a frame's value are refused, as JSON refused them.
+    #[tokio::test]
+    async fn trailing_bytes_in_a_frame_are_refused() {
+        let mut bytes = Vec::new();
+        write_frame(&mut bytes, &DeviceFrame::Heartbeat)
+            .await
+            .unwrap();
+        bytes.push(0);
+        let n = u32::from_be_bytes(bytes[..4].try_into().unwrap()) + 1;
+        bytes[..4].copy_from_slice(&n.to_be_bytes());
+        let err = read_frame::<_, DeviceFrame>(&mut bytes.as_slice())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
     }
 
     /// A frame longer than the limit is refused before it is read.

@@ -9,7 +9,8 @@
 //! `secret` = the RSA private key in PEM, `key_id` = `private_key_id`.
 
 use super::wire::{
-    answer_json, at, form_post, json_of, json_post, present, retry_after_ms, str_at, string_map,
+    answer_json, at, form_post, json_of, json_post, object, present, present_object,
+    retry_after_ms, str_at, string_map, typed_body, ReadTitleBody,
 };
 use super::{
     oauth_answer, AccessToken, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse,
@@ -234,7 +235,6 @@ fn fcm_error_code(body: &Value) -> Option<&str> {
 
 /// Decodes a recorded `messages:send` request.
 pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
-    let bad = |why: String| DecodeError::Body { vendor: "fcm", why };
     if req.method != "POST"
         || !(req.path.starts_with("/v1/projects/") && req.path.ends_with("/messages:send"))
     {
@@ -246,23 +246,20 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
     }
     match decode_typed(&req.body) {
         Some(push) => Ok(push),
-        None => decode_tree(req, bad),
+        None => decode_tree(req),
     }
 }
 
 /// The typed path: `None` sends the body down [`decode_tree`].
 pub(super) fn decode_typed(body: &[u8]) -> Option<DecodedPush> {
-    let typed = serde_json::from_slice::<ReadBody>(body).ok()?;
-    Some(typed.message.into_push())
+    Some(typed_body::<ReadBody>(body)?.message.into_push())
 }
 
 /// The tree path: any body, every field looked up by path. The reference
 /// the typed path must agree with, and the one that says what is wrong.
-pub(super) fn decode_tree(
-    req: &HttpRequest,
-    bad: impl Fn(String) -> DecodeError,
-) -> Result<DecodedPush, DecodeError> {
-    let body = json_of(&req.body).map_err(&bad)?;
+pub(super) fn decode_tree(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
+    let bad = |why: String| DecodeError::Body { vendor: "fcm", why };
+    let body = json_of(&req.body).map_err(bad)?;
     let token =
         str_at(&body, "message.token").ok_or_else(|| bad("message.token missing".into()))?;
     let an = at(&body, "message.android.notification");
@@ -304,35 +301,28 @@ pub(super) fn decode_tree(
 /// expected type gets here; [`decode_tree`] reads the rest.
 #[derive(serde::Deserialize)]
 struct ReadBody {
+    #[serde(deserialize_with = "object")]
     message: ReadMessage,
 }
 
 #[derive(serde::Deserialize)]
 struct ReadMessage {
     token: String,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_object")]
     notification: Option<ReadTitleBody>,
     #[serde(default, deserialize_with = "present")]
     data: Option<BTreeMap<String, String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_object")]
     android: Option<ReadAndroid>,
 }
 
 #[derive(serde::Deserialize)]
-struct ReadTitleBody {
-    #[serde(default, deserialize_with = "present")]
-    title: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    body: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
 struct ReadAndroid {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_object")]
     notification: Option<ReadAndroidNotification>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
 struct ReadAndroidNotification {
     #[serde(default, deserialize_with = "present")]
     title: Option<String>,
@@ -352,27 +342,18 @@ struct ReadAndroidNotification {
 
 impl ReadMessage {
     fn into_push(self) -> DecodedPush {
-        let an = self.android.and_then(|a| a.notification);
-        let (an_title, an_body) = an
-            .as_ref()
-            .map_or((None, None), |n| (n.title.clone(), n.body.clone()));
+        let an = self
+            .android
+            .and_then(|a| a.notification)
+            .unwrap_or_default();
         let (title, body) = self
             .notification
             .map_or((None, None), |n| (n.title, n.body));
-        let an = an.unwrap_or(ReadAndroidNotification {
-            title: None,
-            body: None,
-            channel_id: None,
-            click_action: None,
-            sound: None,
-            tag: None,
-            notification_count: None,
-        });
         DecodedPush {
             token: self.token,
             notification: Notification {
-                title: an_title.or(title).unwrap_or_default(),
-                body: an_body.or(body).unwrap_or_default(),
+                title: an.title.or(title).unwrap_or_default(),
+                body: an.body.or(body).unwrap_or_default(),
                 badge: an.notification_count.map(|b| b as u32),
                 payload: self.data.unwrap_or_default(),
                 channel_id: an.channel_id,

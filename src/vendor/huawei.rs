@@ -9,7 +9,10 @@
 //! `client_id`), `secret` = App secret, `package` = the app's package (the
 //! badge `class` is its entry activity).
 
-use super::wire::{at, form_post, json_of, json_post, present, retry_after_ms, str_at};
+use super::wire::{
+    at, form_post, json_of, json_post, object, present, present_object, retry_after_ms, str_at,
+    typed_body, ReadTitleBody,
+};
 use super::{
     oauth_answer, AccessToken, Credentials, DecodeError, DecodedPush, HttpRequest, HttpResponse,
     VendorResult,
@@ -239,10 +242,6 @@ pub fn illegal_tokens(msg: &str) -> Option<Vec<String>> {
 
 /// Decodes a recorded `messages:send` request.
 pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
-    let bad = |why: String| DecodeError::Body {
-        vendor: "huawei",
-        why,
-    };
     if req.method != "POST"
         || !(req.path.starts_with("/v1/") && req.path.ends_with("/messages:send"))
     {
@@ -254,24 +253,22 @@ pub fn decode(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
     }
     match decode_typed(&req.body) {
         Some(push) => Ok(push),
-        None => decode_tree(req, bad),
+        None => decode_tree(req),
     }
 }
 
 /// The typed path: `None` sends the body down [`decode_tree`].
 pub(super) fn decode_typed(body: &[u8]) -> Option<DecodedPush> {
-    serde_json::from_slice::<ReadBody>(body)
-        .ok()?
-        .message
-        .into_push()
+    typed_body::<ReadBody>(body)?.message.into_push()
 }
 
 /// The tree path: any body, every field looked up by path (see `fcm::decode_tree`).
-pub(super) fn decode_tree(
-    req: &HttpRequest,
-    bad: impl Fn(String) -> DecodeError,
-) -> Result<DecodedPush, DecodeError> {
-    let body = json_of(&req.body).map_err(&bad)?;
+pub(super) fn decode_tree(req: &HttpRequest) -> Result<DecodedPush, DecodeError> {
+    let bad = |why: String| DecodeError::Body {
+        vendor: "huawei",
+        why,
+    };
+    let body = json_of(&req.body).map_err(bad)?;
     let tokens = at(&body, "message.token")
         .and_then(Value::as_array)
         .ok_or_else(|| bad("message.token is not an array".into()))?;
@@ -328,6 +325,7 @@ pub(super) fn decode_tree(
 /// [`decode_tree`] reads the rest.
 #[derive(serde::Deserialize)]
 struct ReadBody {
+    #[serde(deserialize_with = "object")]
     message: ReadMessage,
 }
 
@@ -336,25 +334,17 @@ struct ReadMessage {
     token: Vec<String>,
     #[serde(default, deserialize_with = "present")]
     data: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_object")]
     notification: Option<ReadTitleBody>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_object")]
     android: Option<ReadAndroid>,
-}
-
-#[derive(serde::Deserialize)]
-struct ReadTitleBody {
-    #[serde(default, deserialize_with = "present")]
-    title: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    body: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
 struct ReadAndroid {
     #[serde(default, deserialize_with = "present")]
     category: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_object")]
     notification: Option<ReadNotification>,
 }
 
@@ -370,9 +360,9 @@ struct ReadNotification {
     sound: Option<String>,
     #[serde(default, deserialize_with = "present")]
     notify_id: Option<i64>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_object")]
     badge: Option<ReadBadge>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_object")]
     click_action: Option<ReadClick>,
 }
 

@@ -384,7 +384,7 @@ mod body_bytes {
         n.channel_id = Some("chan".into());
         n.click_action = Some("act".into());
         n.sound = Some("ding".into());
-        n.category = Some("IM".into());
+        n.category = Some("VOIP".into());
         n.notify_id = Some("42".into());
         (min, text(&job))
     }
@@ -411,7 +411,7 @@ mod body_bytes {
         );
         assert_eq!(
             full,
-            r#"{"validate_only":false,"message":{"data":"{\"a\":\"b\",\"ké\":\"v\\n\"}","android":{"category":"IM","notification":{"title":"Alice","body":"Hi","channel_id":"chan","sound":"ding","default_sound":false,"importance":"NORMAL","notify_id":42,"click_action":{"type":1,"action":"act"},"badge":{"set_num":99,"class":"com.example.app.MainActivity"}}},"token":["tok\"1"]}}"#
+            r#"{"validate_only":false,"message":{"data":"{\"a\":\"b\",\"ké\":\"v\\n\"}","android":{"category":"VOIP","notification":{"title":"Alice","body":"Hi","channel_id":"chan","sound":"ding","default_sound":false,"importance":"NORMAL","notify_id":42,"click_action":{"type":1,"action":"act"},"badge":{"set_num":99,"class":"com.example.app.MainActivity"}}},"token":["tok\"1"]}}"#
         );
     }
 }
@@ -428,22 +428,25 @@ mod typed_reads {
     use proptest::prelude::*;
 
     fn tree(vendor: Vendor, req: &HttpRequest) -> Result<super::DecodedPush, super::DecodeError> {
-        let bad = |why: String| super::DecodeError::Body {
-            vendor: vendor.name(),
-            why,
-        };
         match vendor {
-            Vendor::Fcm => fcm::decode_tree(req, bad),
-            _ => huawei::decode_tree(req, bad),
+            Vendor::Fcm => fcm::decode_tree(req),
+            _ => huawei::decode_tree(req),
+        }
+    }
+
+    fn typed(vendor: Vendor, body: &[u8]) -> Option<super::DecodedPush> {
+        match vendor {
+            Vendor::Fcm => fcm::decode_typed(body),
+            _ => huawei::decode_typed(body),
         }
     }
 
     fn send(vendor: Vendor, body: &str) -> HttpRequest {
         let path = match vendor {
-            Vendor::Fcm => "/v1/projects/p/messages:send",
-            _ => "/v1/app-1/messages:send",
+            Vendor::Fcm => fcm::send_path("p"),
+            _ => huawei::send_path("app-1"),
         };
-        HttpRequest::new("POST", path, vec![], body.as_bytes().to_vec())
+        HttpRequest::new("POST", &path, vec![], body.as_bytes().to_vec())
     }
 
     fn text() -> impl Strategy<Value = String> {
@@ -490,58 +493,135 @@ mod typed_reads {
             job.notification = n;
             let req = super::encode(&job, &creds, None, SimTime(0));
             // Every body the pipeline writes takes the typed path.
-            let typed = match vendor {
-                Vendor::Fcm => fcm::decode_typed(&req.body),
-                _ => huawei::decode_typed(&req.body),
-            };
-            prop_assert_eq!(typed.map(Ok), Some(tree(vendor, &req)));
+            prop_assert_eq!(typed(vendor, &req.body).map(Ok), Some(tree(vendor, &req)));
         }
     }
 
+    /// Each body with the path it must take (`true`: typed); either way
+    /// the answer is the tree's.
     #[test]
     fn typed_and_tree_agree_on_odd_bodies() {
         let fcm_bodies = [
-            r#"{"message":{"token":"t","notification":{"title":"a","body":"b"}}}"#,
-            r#"{"message":{"token":"t","notification":{"title":"a"},"android":{"notification":{"title":"x","body":"y"}}}}"#,
-            r#"{"message":{"token":"t","notification":{"title":null,"body":"b"},"android":{"notification":{"title":"x"}}}}"#,
-            r#"{"message":{"token":"t","data":null}}"#,
-            r#"{"message":{"token":"t","data":{"k":1}}}"#,
-            r#"{"message":{"token":"t","android":null}}"#,
-            r#"{"message":{"token":"t","android":{"notification":"x"}}}"#,
-            r#"{"message":{"token":"t","android":{"notification":{"notification_count":1.5,"tag":"7"}}}}"#,
-            r#"{"message":{"token":"t","android":{"notification":{"notification_count":-1}}}}"#,
-            r#"{"message":{"token":"t","notification":{"title":"a","title":"b"}}}"#,
-            r#"{"message":{"token":5}}"#,
-            r#"{"message":{}}"#,
-            r#"[1]"#,
-            r#"not json"#,
+            (
+                true,
+                r#"{"message":{"token":"t","notification":{"title":"a","body":"b"}}}"#,
+            ),
+            (
+                true,
+                r#"{"message":{"token":"t","notification":{"title":"a"},"android":{"notification":{"title":"x","body":"y"}}}}"#,
+            ),
+            (
+                false,
+                r#"{"message":{"token":"t","notification":{"title":null,"body":"b"},"android":{"notification":{"title":"x"}}}}"#,
+            ),
+            (false, r#"{"message":{"token":"t","data":null}}"#),
+            (false, r#"{"message":{"token":"t","data":{"k":1}}}"#),
+            (false, r#"{"message":{"token":"t","android":null}}"#),
+            (
+                false,
+                r#"{"message":{"token":"t","android":{"notification":"x"}}}"#,
+            ),
+            (
+                false,
+                r#"{"message":{"token":"t","android":{"notification":{"notification_count":1.5,"tag":"7"}}}}"#,
+            ),
+            (
+                false,
+                r#"{"message":{"token":"t","android":{"notification":{"notification_count":-1}}}}"#,
+            ),
+            (
+                false,
+                r#"{"message":{"token":"t","notification":{"title":"a","title":"b"}}}"#,
+            ),
+            (false, r#"{"message":{"token":5}}"#),
+            (false, r#"{"message":{}}"#),
+            // Arrays where objects go: a derived struct would read them by position.
+            (false, r#"{"message":["t"]}"#),
+            (false, r#"[{"token":"t"}]"#),
+            (
+                false,
+                r#"{"message":{"token":"t","notification":["T","B"]}}"#,
+            ),
+            (false, r#"{"message":{"token":"t","android":["x"]}}"#),
+            (
+                false,
+                r#"{"message":{"token":"t","android":{"notification":["T"]}}}"#,
+            ),
+            (false, r#"{"message":{"token":"t"}} trailing"#),
+            (false, r#"[1]"#),
+            (false, r#"not json"#),
         ];
         let huawei_bodies = [
-            r#"{"message":{"token":["t"],"android":{"notification":{"title":"a","badge":{"set_num":null,"add_num":3}}}}}"#,
-            r#"{"message":{"token":["t"],"android":{"notification":{"badge":{"add_num":3}}}}}"#,
-            r#"{"message":{"token":["t","u"]}}"#,
-            r#"{"message":{"token":[]}}"#,
-            r#"{"message":{"token":[7]}}"#,
-            r#"{"message":{"token":"t"}}"#,
-            r#"{"message":{"token":["t"],"data":null}}"#,
-            r#"{"message":{"token":["t"],"data":5}}"#,
-            r#"{"message":{"token":["t"],"data":"[1]"}}"#,
-            r#"{"message":{"token":["t"],"data":"{\"n\":1,\"s\":\"x\"}"}}"#,
-            r#"{"message":{"token":["t"],"data":"{\"s\":\"x\",\"s\":\"y\",\"e\":\"\\u00e9\"}"}}"#,
-            r#"{"message":{"token":["t"],"android":{"notification":{"notify_id":"42","click_action":{"type":1,"intent":"i"}}}}}"#,
-            r#"{"message":{"token":["t"],"android":{"notification":{"click_action":{"type":1,"action":5,"intent":"i"}}}}}"#,
-            r#"{"message":{"token":["t"],"android":{"notification":{"click_action":{"type":2,"url":"u"}}}}}"#,
-            r#"{"message":{"token":["t"],"android":{"notification":{"click_action":{"type":1,"action":"a","intent":"i"}}}}}"#,
-            r#"{"message":{"token":["t"],"android":{"category":null,"notification":{"click_action":{"action":"a"}}}}}"#,
-            r#"{"message":{"token":["t"],"notification":{"title":"a"},"android":{"notification":{"body":"b"}}}}"#,
+            (
+                false,
+                r#"{"message":{"token":["t"],"android":{"notification":{"title":"a","badge":{"set_num":null,"add_num":3}}}}}"#,
+            ),
+            (
+                true,
+                r#"{"message":{"token":["t"],"android":{"notification":{"badge":{"add_num":3}}}}}"#,
+            ),
+            (false, r#"{"message":{"token":["t","u"]}}"#),
+            (false, r#"{"message":{"token":[]}}"#),
+            (false, r#"{"message":{"token":[7]}}"#),
+            (false, r#"{"message":{"token":"t"}}"#),
+            (false, r#"{"message":{"token":["t"],"data":null}}"#),
+            (false, r#"{"message":{"token":["t"],"data":5}}"#),
+            (false, r#"{"message":{"token":["t"],"data":"[1]"}}"#),
+            (
+                true,
+                r#"{"message":{"token":["t"],"data":"{\"n\":1,\"s\":\"x\"}"}}"#,
+            ),
+            (
+                true,
+                r#"{"message":{"token":["t"],"data":"{\"s\":\"x\",\"s\":\"y\",\"e\":\"\\u00e9\"}"}}"#,
+            ),
+            (
+                false,
+                r#"{"message":{"token":["t"],"android":{"notification":{"notify_id":"42","click_action":{"type":1,"intent":"i"}}}}}"#,
+            ),
+            (
+                false,
+                r#"{"message":{"token":["t"],"android":{"notification":{"click_action":{"type":1,"action":5,"intent":"i"}}}}}"#,
+            ),
+            (
+                true,
+                r#"{"message":{"token":["t"],"android":{"notification":{"click_action":{"type":2,"url":"u"}}}}}"#,
+            ),
+            (
+                true,
+                r#"{"message":{"token":["t"],"android":{"notification":{"click_action":{"type":1,"action":"a","intent":"i"}}}}}"#,
+            ),
+            (
+                false,
+                r#"{"message":{"token":["t"],"android":{"category":null,"notification":{"click_action":{"action":"a"}}}}}"#,
+            ),
+            (
+                true,
+                r#"{"message":{"token":["t"],"notification":{"title":"a"},"android":{"notification":{"body":"b"}}}}"#,
+            ),
+            // Arrays where objects go.
+            (false, r#"{"message":[["t"]]}"#),
+            (
+                false,
+                r#"{"message":{"token":["t"],"android":{"notification":["T"]}}}"#,
+            ),
+            (
+                false,
+                r#"{"message":{"token":["t"],"android":{"notification":{"badge":[5]}}}}"#,
+            ),
+            (
+                false,
+                r#"{"message":{"token":["t"],"android":{"notification":{"click_action":[1,"a"]}}}}"#,
+            ),
         ];
         for (vendor, bodies) in [
             (Vendor::Fcm, &fcm_bodies[..]),
             (Vendor::Huawei, &huawei_bodies[..]),
         ] {
-            for body in bodies {
+            for (takes_typed, body) in bodies {
                 let req = send(vendor, body);
                 assert_eq!(super::decode(vendor, &req), tree(vendor, &req), "{body}");
+                assert_eq!(typed(vendor, &req.body).is_some(), *takes_typed, "{body}");
             }
         }
     }

@@ -70,6 +70,54 @@ where
     T::deserialize(d).map(Some)
 }
 
+/// [`present`] for a struct: only a JSON object will do. A derived struct
+/// also reads an array, field by field in order, where the `Value` path's
+/// lookups by key find nothing; refusing it keeps the two paths agreeing.
+pub(crate) fn present_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    object(d).map(Some)
+}
+
+/// A struct read from a JSON object only (see [`present_object`]).
+pub(crate) fn object<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct Object<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Object<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_map(Object(std::marker::PhantomData))
+}
+
+/// A whole body read by a typed fast path: an object, nothing after it.
+pub(crate) fn typed_body<'de, T: serde::Deserialize<'de>>(body: &'de [u8]) -> Option<T> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = object(&mut de).ok()?;
+    de.end().ok()?;
+    Some(value)
+}
+
+/// Title and body as a send body's `notification` carries them (FCM's and
+/// Huawei's typed paths read it alike).
+#[derive(serde::Deserialize)]
+pub(crate) struct ReadTitleBody {
+    #[serde(default, deserialize_with = "present")]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub body: Option<String>,
+}
+
 /// A JSON body, or a description of why it is not one.
 pub(crate) fn json_of(body: &[u8]) -> Result<Value, String> {
     if body.is_empty() {
