@@ -257,6 +257,10 @@ enum Command {
         /// 10k and 100k devices: minutes, 2 GB) runs only when named.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
+        /// One point of the `devices` curve, in a process of its own (the
+        /// figure starts one per point).
+        #[arg(long, hide = true)]
+        devices_point: Option<usize>,
     },
 }
 
@@ -369,7 +373,15 @@ pub fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Bench { corpus, only } => crate::bench::main(&corpus, &only),
+        Command::Bench {
+            corpus,
+            only,
+            devices_point: Some(n),
+        } => {
+            let _ = (corpus, only);
+            crate::bench::devices_point(n)
+        }
+        Command::Bench { corpus, only, .. } => crate::bench::main(&corpus, &only),
     }
 }
 
