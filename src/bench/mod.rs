@@ -27,7 +27,7 @@ pub const FIGURES: &[&str] = &[
     "core", "corpus", "week", "bridge", "scale", "mocks", "conform", "devices",
 ];
 
-/// Figures only run when named: `devices` takes minutes and 2 GB.
+/// Figures only run when named: `devices` takes about 2 minutes and 1.3 GB.
 const ON_REQUEST: &[&str] = &["devices"];
 
 /// Runs the figures asked for (all but `devices` by default) and prints them.
