@@ -169,22 +169,20 @@ pub fn devices_point(n: usize) -> ExitCode {
     // "5" resets the peak (VmHWM) to the present resident size.
     let reset = || std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let mut peaks_reset = reset();
+    let skipped = |d: Vec<crate::scenario::Diagnostic>| {
+        println!("devices: skipped ({})", d[0]);
+        ExitCode::from(2)
+    };
     let fixed = match load(FIXED_DEVICES) {
         Ok(small) => {
             drop(runner::run(&small, &RunConfig::standard()));
             proc_status_kib("VmHWM").unwrap_or(0)
         }
-        Err(d) => {
-            println!("devices: skipped ({})", d[0]);
-            return ExitCode::from(2);
-        }
+        Err(d) => return skipped(d),
     };
     let plan = match load(n) {
         Ok(p) => p,
-        Err(d) => {
-            println!("devices: skipped ({})", d[0]);
-            return ExitCode::from(2);
-        }
+        Err(d) => return skipped(d),
     };
     peaks_reset &= reset();
     let t = Instant::now();
@@ -261,14 +259,11 @@ fn week_line() {
     for _ in 0..ROUNDS {
         let (s, p, t) = week_figure(&plan);
         (secs, pushes, ticks) = (secs.min(s), p, t);
-        floor = match (&floor_of, floor) {
-            (Err(e), _) => Err(e.clone()),
-            (Ok(counts), was) => match (counts.measure(), was) {
-                (Ok(now), Ok(best)) => Ok(now.min(best)),
-                (Ok(now), Err(_)) => Ok(now),
-                (Err(e), _) => Err(e),
-            },
-        };
+        let now = floor_of
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(Floor::measure);
+        floor = best_of(floor, now, f64::min);
     }
     println!(
         "7-day scenario: {secs:.3} s wall (best of {ROUNDS}), {pushes} pushes, {ticks} ticks stepped (target < 0.5 s)"
@@ -560,6 +555,22 @@ fn machine_line() {
 /// sides of a ratio under the same weather.
 const ROUNDS: usize = 3;
 
+/// The better of the best so far and this round's figure (`better` is
+/// `f64::min` for a time, `f64::max` for a rate); a round that failed keeps
+/// the best, and the latest failure stands only while nothing succeeded.
+fn best_of(
+    was: Result<f64, String>,
+    now: Result<f64, String>,
+    better: fn(f64, f64) -> f64,
+) -> Result<f64, String> {
+    match (now, was) {
+        (Ok(now), Ok(best)) => Ok(better(now, best)),
+        (Ok(now), Err(_)) => Ok(now),
+        (Err(_), Ok(best)) => Ok(best),
+        (Err(e), Err(_)) => Err(e),
+    }
+}
+
 fn bridge_line() {
     let n = 5_000;
     let plan = bench_plan("bench/bridge.yaml", &bridge_scenario(n));
@@ -582,14 +593,11 @@ fn bridge_line() {
         best = best.min(t.elapsed().as_secs_f64());
         ticks = run.ticks;
         pushes = outcome::summarize(&plan, run.trace).pushes.len();
-        ceiling = match (&sends, ceiling) {
-            (Err(e), _) => Err(e.clone()),
-            (Ok(sends), was) => match (bare_round_trips(sends, n), was) {
-                (Ok(rate), Ok(best)) => Ok(rate.max(best)),
-                (Ok(rate), Err(_)) => Ok(rate),
-                (Err(e), _) => Err(e),
-            },
-        };
+        let now = sends
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|s| bare_round_trips(s, n));
+        ceiling = best_of(ceiling, now, f64::max);
         // Turmoil's own cost of a step of these hosts with nothing to do.
         let idle = 5_000;
         let t = Instant::now();
@@ -780,4 +788,25 @@ fn bare_round_trips(exchanges: &[Exchange], n: usize) -> Result<f64, String> {
         }
     }
     Ok(n as f64 / t.elapsed().as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::best_of;
+
+    #[test]
+    fn best_of_keeps_the_better_figure_and_survives_a_failed_round() {
+        let fail = || Err::<f64, _>("refused".to_string());
+        // A rate keeps its highest, a time its lowest.
+        assert_eq!(best_of(Ok(2.0), Ok(3.0), f64::max), Ok(3.0));
+        assert_eq!(best_of(Ok(2.0), Ok(3.0), f64::min), Ok(2.0));
+        // A failed round neither erases nor replaces a measured best.
+        assert_eq!(best_of(Ok(2.0), fail(), f64::max), Ok(2.0));
+        assert_eq!(best_of(fail(), Ok(5.0), f64::min), Ok(5.0));
+        // Nothing measured: the latest reason is what is reported.
+        assert_eq!(
+            best_of(Err("not measured".into()), fail(), f64::max),
+            fail()
+        );
+    }
 }

@@ -375,13 +375,9 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Bench {
-            corpus,
-            only,
             devices_point: Some(n),
-        } => {
-            let _ = (corpus, only);
-            crate::bench::devices_point(n)
-        }
+            ..
+        } => crate::bench::devices_point(n),
         Command::Bench { corpus, only, .. } => crate::bench::main(&corpus, &only),
     }
 }

@@ -114,13 +114,16 @@ pub fn handle(model: &mut Model, req: &HttpRequest, now: SimTime) -> Option<Http
             Ok(faults(model, now))
         }
         ("POST", "/invalid_tokens") => body::<TokenBody>(req).and_then(|t| {
-            if t.count == Some(0) {
-                return Err((
-                    400,
-                    "`count` must be at least 1 (leave it out: invalid from now on)".into(),
-                ));
-            }
-            model.state.invalidate(&t.token, t.count);
+            let count = match t.count.map(std::num::NonZeroU32::new) {
+                Some(None) => {
+                    return Err((
+                        400,
+                        "`count` must be at least 1 (leave it out: invalid from now on)".into(),
+                    ))
+                }
+                other => other.flatten(),
+            };
+            model.state.invalidate(&t.token, count);
             Ok(json!({"invalid": t.token, "count": t.count}))
         }),
         _ => Err((404, format!("no control route {} {path}", req.method))),

@@ -230,7 +230,12 @@ impl MockFleet {
 
     /// Makes a device token invalid at a vendor (the user uninstalled the
     /// app), for the next `count` sends to it or for good.
-    pub fn invalidate_token(&self, vendor: Vendor, token: &str, count: Option<u32>) {
+    pub fn invalidate_token(
+        &self,
+        vendor: Vendor,
+        token: &str,
+        count: Option<std::num::NonZeroU32>,
+    ) {
         if let Some(r) = self.mocks.get(&vendor) {
             if let Ok(mut m) = r.model.lock() {
                 m.state.invalidate(token, count);

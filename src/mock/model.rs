@@ -11,6 +11,7 @@ use crate::vendor::wire::{at, bearer, json_of, parse_form};
 use crate::vendor::{HttpRequest, HttpResponse};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroU32;
 
 /// What a handler answers: a response name from the spec and its variables.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,9 +101,10 @@ pub struct State {
 
 impl State {
     /// The vendor answers "invalid token" for `token`: to the next `count`
-    /// sends, or (`None`) from now on.
-    pub fn invalidate(&mut self, token: &str, count: Option<u32>) {
-        self.invalid.insert(token.to_string(), count);
+    /// sends, or (`None`) from now on. A count of nothing cannot be said.
+    pub fn invalidate(&mut self, token: &str, count: Option<NonZeroU32>) {
+        self.invalid
+            .insert(token.to_string(), count.map(NonZeroU32::get));
     }
 
     /// Whether a send to `token` is refused as invalid; spends one refusal

@@ -44,19 +44,31 @@ pub(crate) struct Cx<'a> {
 
 impl Cx<'_> {
     fn push(&mut self, pos: Pos, p: &Path, msg: String, help: Option<String>) {
+        let d = self.diagnostic(pos, p, msg, help, false);
+        self.diags.push(d);
+    }
+
+    fn diagnostic(
+        &self,
+        pos: Pos,
+        p: &Path,
+        msg: String,
+        help: Option<String>,
+        warning: bool,
+    ) -> Diagnostic {
         let message = if p.0.is_empty() {
             msg
         } else {
             format!("{p}: {msg}")
         };
-        self.diags.push(Diagnostic {
+        Diagnostic {
             path: self.file.to_string(),
             line: pos.line,
             column: pos.col,
             message,
             help,
-            warning: false,
-        });
+            warning,
+        }
     }
     /// A rule id of the catalogue; an unknown one is an error at `p` with a
     /// suggestion.
@@ -76,9 +88,7 @@ impl Cx<'_> {
     /// A warning about the value at `p`: reported, and the file still loads.
     pub(crate) fn warn(&mut self, p: &Path, msg: impl Into<String>, help: Option<String>) {
         let pos = self.tree.pos_of(&p.0);
-        self.push(pos, p, msg.into(), help);
-        let mut w = self.diags.pop().expect("just pushed");
-        w.warning = true;
+        let w = self.diagnostic(pos, p, msg.into(), help, true);
         self.warnings.push(w);
     }
     /// An error about the value at `p`.

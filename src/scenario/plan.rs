@@ -149,7 +149,7 @@ pub enum Action {
         /// Token.
         token: String,
         /// Only the next `count` sends to it are refused; `None` = all.
-        count: Option<u32>,
+        count: Option<std::num::NonZeroU32>,
     },
     /// Make a vendor misbehave (rate limit, quota, outage, latency, garbage);
     /// done by the driver at the mock, never sent to a system under test.

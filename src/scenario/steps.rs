@@ -690,15 +690,18 @@ fn user_conversation(
 }
 
 fn invalidate(cx: &mut Cx<'_>, pa: &Path, v: &InvalidateFile) -> Option<Action> {
-    if v.count == Some(0) {
-        cx.err(
-            &pa.key("count"),
-            "`count` must be at least 1",
-            Some("leave it out to make the token invalid from now on".into()),
-        );
-        return None;
-    }
-    let count = v.count;
+    let count = match v.count.map(std::num::NonZeroU32::new) {
+        None => None,
+        Some(Some(n)) => Some(n),
+        Some(None) => {
+            cx.err(
+                &pa.key("count"),
+                "`count` must be at least 1",
+                Some("leave it out to make the token invalid from now on".into()),
+            );
+            return None;
+        }
+    };
     match (&v.device, &v.vendor, &v.token) {
         (Some(d), None, None) => {
             let device = cx.device(&pa.key("device"), d)?;
@@ -1115,9 +1118,7 @@ fn dst_warning(cx: &mut Cx<'_>, ap: &Path, text: &str, t: SimTime, app: &Zone) {
     );
 }
 
-/// `+02:00` for 7200 s.
+/// `+02:00` for 7200 s, as chrono writes an offset (and `Zone` a fixed one).
 fn offset_text(s: i32) -> String {
-    let sign = if s < 0 { '-' } else { '+' };
-    let s = s.unsigned_abs();
-    format!("{sign}{:02}:{:02}", s / 3600, s / 60 % 60)
+    chrono::FixedOffset::east_opt(s).map_or_else(|| format!("{s} s"), |o| o.to_string())
 }

@@ -404,6 +404,15 @@ fn bad_platform_vendor_remind_type() {
 }
 
 #[test]
+fn a_token_invalid_for_zero_sends_is_refused_where_it_is_written() {
+    // `count: 0` once reached the mock, where it meant "for good".
+    assert_eq!(
+        errs_after_head("steps:\n  - at: \"21:00\"\n    invalidate_token: { device: bob/phone, count: 0 }\n"),
+        "t.yaml:15:51: error: steps[0].invalidate_token.count: `count` must be at least 1\n  help: leave it out to make the token invalid from now on"
+    );
+}
+
+#[test]
 fn step_with_zero_or_two_actions() {
     assert_eq!(
         errs_after_head("steps:\n  - at: \"21:00\"\n  - at: \"21:01\"\n    login: bob/phone\n    kill: bob/phone\n"),
