@@ -15,6 +15,7 @@ use crate::core::server::Server;
 use crate::core::time::{SimTime, Zone};
 use crate::outcome;
 use crate::run::runner::{self, RunConfig};
+use crate::scenario::plan::Action;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
@@ -186,16 +187,31 @@ pub fn devices_point(n: usize) -> ExitCode {
     };
     peaks_reset &= reset();
     let t = Instant::now();
-    let run = runner::run(&plan, &RunConfig::standard());
+    // The sends start once every login and kill is through; the pushes'
+    // time runs from the first send to the end of what they set going,
+    // before the world is torn down (which the run's time includes).
+    let (mut sends_from, mut played) = (None, None);
+    let run = runner::run_watched(&plan, &RunConfig::standard(), &mut |step| match step {
+        Some(s) if sends_from.is_none() && matches!(s.action, Action::Api(_)) => {
+            sends_from = Some(Instant::now())
+        }
+        None => played = Some(Instant::now()),
+        Some(_) => {}
+    });
     let secs = t.elapsed().as_secs_f64();
+    let since = |at: Option<Instant>| at.map_or(0.0, |at| at.duration_since(t).as_secs_f64());
+    let (logins_secs, played_secs) = (since(sends_from), since(played));
+    let sends_secs = played_secs - logins_secs;
     let peak = proc_status_kib("VmHWM").unwrap_or(0);
     let o = outcome::summarize(&plan, run.trace);
+    let pushes = o.pushes.len();
     println!(
-        "devices: {n:>7} devices: {secs:7.2} s = {:6.1} µs per device, {} ticks, {} heartbeats, {} pushes; {:.1} KB per device (peak {} MB over {} MB for {FIXED_DEVICES} devices{}; goals ≤ 20 KB, 100k within 1 GiB)",
-        secs / n as f64 * 1e6,
-        run.ticks,
+        "devices: {n:>7} devices: {secs:7.2} s = logins {logins_secs:.2} s ({:.1} µs per device, {} heartbeats) + {pushes} pushes {sends_secs:.3} s ({:.0} µs per push) + teardown {:.2} s, {} ticks; {:.1} KB per device (peak {} MB over {} MB for {FIXED_DEVICES} devices{}; goals ≤ 20 KB, 100k within 1 GiB)",
+        logins_secs / n as f64 * 1e6,
         run.heartbeats,
-        o.pushes.len(),
+        sends_secs / pushes.max(1) as f64 * 1e6,
+        secs - played_secs,
+        run.ticks,
         peak.saturating_sub(fixed) as f64 / (n - FIXED_DEVICES.min(n)).max(1) as f64,
         peak / 1024,
         fixed / 1024,

@@ -53,6 +53,15 @@ pub struct Run {
 
 /// Runs `plan` to the end.
 pub fn run(plan: &Plan, config: &RunConfig) -> Run {
+    run_watched(plan, config, &mut |_| {})
+}
+
+/// [`run`], calling `watch` with each step just before it is carried out
+/// (when its `at` has come and the orders before it are answered), and with
+/// `None` once everything due after the last step has happened, before the
+/// world is torn down: how `pushsim bench` times a run's phases without the
+/// runner reading a clock.
+pub fn run_watched(plan: &Plan, config: &RunConfig, watch: &mut dyn FnMut(Option<&Step>)) -> Run {
     let seed = config.seed.unwrap_or(plan.seed);
     let (fleet, shared, world) = match setup(plan, seed) {
         Ok(parts) => parts,
@@ -70,7 +79,7 @@ pub fn run(plan: &Plan, config: &RunConfig) -> Run {
     };
     let mut target = WorldTarget::new(plan, config, shared.clone(), world, Some(&fleet));
     // Stopping early is already in the trace.
-    let _ = super::target::play(plan, &mut target);
+    let _ = super::target::play(plan, &mut Watched(&mut target, watch));
     let ticks = target.ticks;
     let mut observer = target.observer;
     observer.drain(&fleet);
@@ -311,6 +320,26 @@ impl Target for WorldTarget<'_, '_> {
 
     fn finish(&mut self) -> Result<(), Stopped> {
         self.run_until(None)
+    }
+}
+
+/// A target that shows each step to `watch` before it is applied.
+struct Watched<'a, T>(&'a mut T, &'a mut dyn FnMut(Option<&Step>));
+
+impl<T: Target> Target for Watched<'_, T> {
+    fn advance(&mut self, to: SimTime) -> Result<(), Stopped> {
+        self.0.advance(to)
+    }
+
+    fn apply(&mut self, step: &Step) -> Result<(), Stopped> {
+        (self.1)(Some(step));
+        self.0.apply(step)
+    }
+
+    fn finish(&mut self) -> Result<(), Stopped> {
+        let finished = self.0.finish();
+        (self.1)(None);
+        finished
     }
 }
 

@@ -143,7 +143,8 @@ pub async fn write_frame<W: AsyncWrite + Unpin, T: Serialize>(
     w.flush().await
 }
 
-/// Reads one frame; `Ok(None)` on a clean end of stream.
+/// Reads one frame; `Ok(None)` on a clean end of stream. Not cancel-safe:
+/// dropped halfway, it loses what it has read (see [`FrameBuf`]).
 pub async fn read_frame<R: AsyncRead + Unpin, T: DeserializeOwned>(
     r: &mut R,
 ) -> std::io::Result<Option<T>> {
@@ -153,23 +154,88 @@ pub async fn read_frame<R: AsyncRead + Unpin, T: DeserializeOwned>(
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
         Err(e) => return Err(e),
     }
-    let n = u32::from_be_bytes(len) as usize;
+    let n = frame_len(len)?;
+    let mut body = vec![0u8; n];
+    r.read_exact(&mut body).await?;
+    decode_body(&body).map(Some)
+}
+
+/// A frame's length from its 4-byte prefix, refused over the limit before
+/// anything more is read.
+fn frame_len(prefix: [u8; 4]) -> std::io::Result<usize> {
+    let n = u32::from_be_bytes(prefix) as usize;
     if n > FRAME_BYTES_MAX {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("frame of {n} bytes"),
         ));
     }
-    let mut body = vec![0u8; n];
-    r.read_exact(&mut body).await?;
-    // The whole frame is the value: bytes left over are a protocol error.
-    match postcard::take_from_bytes(&body) {
-        Ok((value, [])) => Ok(Some(value)),
+    Ok(n)
+}
+
+/// A frame's value: the whole body, bytes left over are a protocol error.
+fn decode_body<T: DeserializeOwned>(body: &[u8]) -> std::io::Result<T> {
+    match postcard::take_from_bytes(body) {
+        Ok((value, [])) => Ok(value),
         Ok((_, rest)) => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("{} bytes after the frame's value", rest.len()),
         )),
         Err(e) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+    }
+}
+
+/// Frames read through a buffer that keeps what is not yet a whole frame,
+/// so that a read dropped at any await loses nothing: a task can wait for
+/// a frame inside `select!` next to its other work instead of keeping a
+/// second task (and a channel) just to read. A device's connection reads
+/// this way (`device_host.rs`).
+#[derive(Default)]
+pub struct FrameBuf {
+    bytes: Vec<u8>,
+}
+
+/// What an idle connection's buffer may keep: one large frame (a login's
+/// sync) does not pin its size for the rest of the run.
+const IDLE_BUF_BYTES: usize = 256;
+
+impl FrameBuf {
+    /// The next frame; `Ok(None)` on a clean end of stream. Cancel-safe.
+    pub async fn read<R: AsyncRead + Unpin, T: DeserializeOwned>(
+        &mut self,
+        r: &mut R,
+    ) -> std::io::Result<Option<T>> {
+        loop {
+            if let Some(frame) = self.take()? {
+                return Ok(Some(frame));
+            }
+            // The only await: `read_buf` dropped before it is ready has read nothing.
+            if r.read_buf(&mut self.bytes).await? == 0 {
+                return if self.bytes.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(std::io::ErrorKind::UnexpectedEof.into())
+                };
+            }
+        }
+    }
+
+    /// Takes a whole frame off the front of the buffer, if one is there.
+    fn take<T: DeserializeOwned>(&mut self) -> std::io::Result<Option<T>> {
+        let Some(prefix) = self.bytes.first_chunk::<4>() else {
+            return Ok(None);
+        };
+        let end = 4 + frame_len(*prefix)?;
+        if self.bytes.len() < end {
+            self.bytes.reserve(end - self.bytes.len());
+            return Ok(None);
+        }
+        let value = decode_body(&self.bytes[4..end])?;
+        self.bytes.drain(..end);
+        if self.bytes.is_empty() && self.bytes.capacity() > IDLE_BUF_BYTES {
+            self.bytes = Vec::new();
+        }
+        Ok(Some(value))
     }
 }
 
@@ -241,6 +307,90 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    }
+
+    /// A reader that hands over a stream a few bytes at a time, and is not
+    /// ready before each handful.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+        ready: bool,
+    }
+
+    impl AsyncRead for Trickle<'_> {
+        fn poll_read(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            self.ready = !self.ready;
+            if self.ready {
+                cx.waker().wake_by_ref();
+                return std::task::Poll::Pending;
+            }
+            let n = self.step.min(self.bytes.len()).min(buf.remaining());
+            buf.put_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    /// A read dropped before its frame is whole loses nothing: the next
+    /// read finds the frame (the device reads inside `select!`).
+    #[tokio::test]
+    async fn a_frame_buffer_loses_nothing_when_a_read_is_dropped() {
+        let frames = [
+            ServerFrame::LoginOk,
+            ServerFrame::Rejected {
+                rule: "SDK".into(),
+                reason: "x".repeat(300),
+            },
+            ServerFrame::Ack,
+        ];
+        let mut bytes = Vec::new();
+        for f in &frames {
+            write_frame(&mut bytes, f).await.unwrap();
+        }
+        for step in [1, 3, 7, 64, 1000] {
+            let mut r = Trickle {
+                bytes: &bytes,
+                step,
+                ready: false,
+            };
+            let mut buf = FrameBuf::default();
+            let mut got = Vec::new();
+            loop {
+                // Poll each read once and drop it when it is not ready, as
+                // a select! that another branch wins would.
+                let once = {
+                    let read = buf.read::<_, ServerFrame>(&mut r);
+                    futures_util::FutureExt::now_or_never(read)
+                };
+                match once {
+                    Some(Ok(Some(f))) => got.push(f),
+                    Some(Ok(None)) => break,
+                    Some(Err(e)) => panic!("step {step}: {e}"),
+                    None => {}
+                }
+            }
+            assert_eq!(got, frames, "step {step}");
+            assert!(buf.bytes.capacity() <= IDLE_BUF_BYTES, "step {step}");
+        }
+    }
+
+    /// A stream that ends inside a frame is an error, not a clean end.
+    #[tokio::test]
+    async fn a_frame_buffer_refuses_a_stream_cut_inside_a_frame() {
+        let mut bytes = Vec::new();
+        write_frame(&mut bytes, &ServerFrame::LoginOk)
+            .await
+            .unwrap();
+        bytes.pop();
+        let err = FrameBuf::default()
+            .read::<_, ServerFrame>(&mut bytes.as_slice())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
     }
 
     /// A frame longer than the limit is refused before it is read.
