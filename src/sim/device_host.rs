@@ -10,7 +10,9 @@
 use super::clock::record;
 use super::im_host::msg_id;
 use super::shared::{DeviceCmd, DeviceOrder, Shared};
-use super::wire::{write_frame, DeviceFrame, FrameBuf, ServerFrame, IM_PORT};
+use super::wire::{
+    encode_frame, write_bytes, write_frame, DeviceFrame, FrameBuf, ServerFrame, IM_PORT,
+};
 use crate::core::model::DeviceKey;
 use crate::run::trace::Event;
 use crate::scenario::plan::DeviceDecl;
@@ -35,12 +37,17 @@ pub(crate) async fn serve(
     while let Some(order) = rx.recv().await {
         let tx = devices.entry(order.device.key.clone()).or_insert_with(|| {
             let (tx, rx) = unbounded();
-            tokio::task::spawn_local(device(
-                shared.clone(),
-                order.device.clone(),
-                heartbeat_interval,
-                rx,
-            ));
+            let d = Device {
+                shared: shared.clone(),
+                decl: order.device.clone(),
+                link: None,
+                zombie: None,
+                silent: false,
+                last_seen: None,
+                awaiting: Awaiting::Nothing,
+                order_seq: 0,
+            };
+            tokio::task::spawn_local(device(d, heartbeat_interval, rx));
             tx
         });
         tx.unbounded_send(Box::new((order.seq, order.cmd)))
@@ -78,8 +85,9 @@ struct Device {
     shared: Rc<Shared>,
     decl: DeviceDecl,
     link: Option<Link>,
-    /// An abandoned silent connection, kept open until the new login is through.
-    zombie: Option<Link>,
+    /// An abandoned silent connection, kept open until the new login is
+    /// through. Boxed: rare, and inline it would size every device's task.
+    zombie: Option<Box<Link>>,
     silent: bool,
     last_seen: Option<u32>,
     awaiting: Awaiting,
@@ -96,38 +104,33 @@ async fn next_incoming(link: &mut Option<Link>) -> Incoming {
     }
 }
 
-async fn device(
-    shared: Rc<Shared>,
-    decl: DeviceDecl,
+/// A device's task. A function returning an `async move` block, not an
+/// `async fn`: an `async fn` moves its arguments into locals and keeps both
+/// in its state (rust-lang/rust#62958), 136 bytes a device here.
+#[expect(clippy::manual_async_fn, reason = "an async fn keeps its arguments twice")]
+fn device(
+    mut d: Device,
     heartbeat_interval: Duration,
     mut orders: UnboundedReceiver<Box<(u32, DeviceCmd)>>,
-) {
-    let mut d = Device {
-        shared,
-        decl,
-        link: None,
-        zombie: None,
-        silent: false,
-        last_seen: None,
-        awaiting: Awaiting::Nothing,
-        order_seq: 0,
-    };
-    let mut heartbeat = tokio::time::interval(heartbeat_interval);
-    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let beating = d.link.is_some() && !d.silent;
-        tokio::select! {
-            biased;
-            // The handlers' futures are boxed: inline, the largest of them
-            // (a login's connect) would size every device's task for good.
-            incoming = next_incoming(&mut d.link), if !d.silent => Box::pin(d.on_incoming(incoming)).await,
-            Some(order) = orders.next() => {
-                let (seq, cmd) = *order;
-                Box::pin(d.on_order(seq, cmd)).await
-            }
-            _ = heartbeat.tick(), if beating => {
-                d.shared.heartbeats.set(d.shared.heartbeats.get() + 1);
-                d.send(DeviceFrame::Heartbeat).await
+) -> impl std::future::Future<Output = ()> {
+    async move {
+        let mut heartbeat = tokio::time::interval(heartbeat_interval);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let beating = d.link.is_some() && !d.silent;
+            tokio::select! {
+                biased;
+                // The handlers' futures are boxed: inline, the largest of them
+                // (a login's connect) would size every device's task for good.
+                incoming = next_incoming(&mut d.link), if !d.silent => Box::pin(d.on_incoming(incoming)).await,
+                Some(order) = orders.next() => {
+                    let (seq, cmd) = *order;
+                    Box::pin(d.on_order(seq, cmd)).await
+                }
+                _ = heartbeat.tick(), if beating => {
+                    d.shared.heartbeats.set(d.shared.heartbeats.get() + 1);
+                    d.beat().await
+                }
             }
         }
     }
@@ -148,6 +151,20 @@ impl Device {
     async fn send(&mut self, frame: DeviceFrame) {
         if let Some(link) = self.link.as_mut() {
             if write_frame(&mut link.wr, &frame).await.is_err() {
+                self.link = None;
+            }
+        }
+    }
+
+    /// Sends a heartbeat, encoded once: its future, inline in every
+    /// device's task, holds a slice where a frame's would hold the frame
+    /// and its buffer (and a 100,000-device run sends millions).
+    async fn beat(&mut self) {
+        static FRAME: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let frame = FRAME
+            .get_or_init(|| encode_frame(&DeviceFrame::Heartbeat).expect("a unit variant encodes"));
+        if let Some(link) = self.link.as_mut() {
+            if write_bytes(&mut link.wr, frame).await.is_err() {
                 self.link = None;
             }
         }
@@ -188,7 +205,7 @@ impl Device {
         match cmd {
             DeviceCmd::Login | DeviceCmd::Reconnect => {
                 if self.silent {
-                    self.zombie = self.link.take();
+                    self.zombie = self.link.take().map(Box::new);
                     self.silent = false;
                 }
                 self.link = None; // a login always starts a fresh connection
@@ -370,5 +387,20 @@ impl Device {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A device's task lives for the whole run, one per device. It was 840
+    /// bytes: the silent connection kept inline, the arguments of an
+    /// `async fn` kept twice, a heartbeat's frame and buffer inline.
+    #[test]
+    fn a_device_task_stays_small() {
+        fn future_size<A, B, C, Fut, F: FnOnce(A, B, C) -> Fut>(_: &F) -> usize {
+            std::mem::size_of::<Fut>()
+        }
+        let n = future_size(&super::device);
+        assert!(n <= 600, "a device's future is {n} bytes");
     }
 }

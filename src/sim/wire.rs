@@ -135,12 +135,22 @@ pub async fn write_frame<W: AsyncWrite + Unpin, T: Serialize>(
     w: &mut W,
     value: &T,
 ) -> std::io::Result<()> {
+    write_bytes(w, &encode_frame(value)?).await
+}
+
+/// Writes frames already encoded by [`encode_frame`].
+pub async fn write_bytes<W: AsyncWrite + Unpin>(w: &mut W, bytes: &[u8]) -> std::io::Result<()> {
+    w.write_all(bytes).await?;
+    w.flush().await
+}
+
+/// One frame's bytes: its length, then its value.
+pub fn encode_frame<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
     // The length goes in front of the bytes postcard appends to.
     let mut buf = postcard::to_extend(value, vec![0u8; 4]).map_err(std::io::Error::other)?;
     let n = u32::try_from(buf.len() - 4).map_err(std::io::Error::other)?;
     buf[..4].copy_from_slice(&n.to_be_bytes());
-    w.write_all(&buf).await?;
-    w.flush().await
+    Ok(buf)
 }
 
 /// Reads one frame; `Ok(None)` on a clean end of stream. Not cancel-safe:
