@@ -107,7 +107,10 @@ async fn next_incoming(link: &mut Option<Link>) -> Incoming {
 /// A device's task. A function returning an `async move` block, not an
 /// `async fn`: an `async fn` moves its arguments into locals and keeps both
 /// in its state (rust-lang/rust#62958), 136 bytes a device here.
-#[expect(clippy::manual_async_fn, reason = "an async fn keeps its arguments twice")]
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn keeps its arguments twice"
+)]
 fn device(
     mut d: Device,
     heartbeat_interval: Duration,

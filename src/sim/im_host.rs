@@ -301,7 +301,10 @@ impl Drop for ConnDevice {
 
 /// A connection's task. A function returning an `async move` block, not an
 /// `async fn`, for the reason `device_host::device` gives.
-#[expect(clippy::manual_async_fn, reason = "an async fn keeps its arguments twice")]
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn keeps its arguments twice"
+)]
 fn connection(
     im: Rc<Im>,
     mut rd: OwnedReadHalf,
