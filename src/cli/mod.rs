@@ -254,8 +254,9 @@ enum Command {
         corpus: PathBuf,
         /// Only these figures (comma-separated): core, corpus, week, bridge,
         /// scale, mocks, conform, devices. `devices` (the scaling curve at 1k,
-        /// 10k and 100k devices, each in a process of its own: about 2
-        /// minutes and 1.3 GB) runs only when named.
+        /// 10k and 100k devices, each in a process of its own: memory per
+        /// device, the logins' time, time per push over the sends alone;
+        /// about 3 minutes and 1.2 GB) runs only when named.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
         /// One point of the `devices` curve, in a process of its own (the

@@ -59,8 +59,8 @@ pub fn run(plan: &Plan, config: &RunConfig) -> Run {
 /// [`run`], calling `watch` with each step just before it is carried out
 /// (when its `at` has come and the orders before it are answered), and with
 /// `None` once everything due after the last step has happened, before the
-/// world is torn down: how `pushsim bench` times a run's phases without the
-/// runner reading a clock.
+/// world is torn down (never, if the run stopped: its trace says why): how
+/// `pushsim bench` times a run's phases without the runner reading a clock.
 pub fn run_watched(plan: &Plan, config: &RunConfig, watch: &mut dyn FnMut(Option<&Step>)) -> Run {
     let seed = config.seed.unwrap_or(plan.seed);
     let (fleet, shared, world) = match setup(plan, seed) {
@@ -338,7 +338,9 @@ impl<T: Target> Target for Watched<'_, T> {
 
     fn finish(&mut self) -> Result<(), Stopped> {
         let finished = self.0.finish();
-        (self.1)(None);
+        if finished.is_ok() {
+            (self.1)(None);
+        }
         finished
     }
 }

@@ -266,7 +266,9 @@ impl Device {
                 self.done();
             }
             DeviceCmd::Kill => {
-                self.link = None; // dropping the write half closes the connection
+                // Dropping both halves closes the connection: a FIN, then a
+                // RST if frames the device never read are left (a silent one's).
+                self.link = None;
                 if self.silent {
                     self.silent = false;
                     self.shared.silent.borrow_mut().remove(&self.key());
