@@ -25,6 +25,16 @@ use turmoil::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 struct Conn {
     id: u64,
     tx: futures_channel::mpsc::UnboundedSender<Box<ServerFrame>>,
+    /// Whether this is still the device's connection, as its task sees it:
+    /// cleared when the entry goes, replaced or removed, so the task asks
+    /// a flag, not the map, on every frame.
+    current: Rc<Cell<bool>>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.current.set(false);
+    }
 }
 
 /// Who made a request: a device over its connection or a step over the API.
@@ -343,35 +353,35 @@ fn connection(
             }
         });
         // A new connection for the same device supersedes the old one (reconnect).
-        im.conns
-            .borrow_mut()
-            .insert(device.clone(), Conn { id: conn_id, tx });
+        let current = Rc::new(Cell::new(true));
+        let conn = Conn {
+            id: conn_id,
+            tx,
+            current: current.clone(),
+        };
+        im.conns.borrow_mut().insert(device.clone(), conn);
         let outputs = im.handle(Input::Login {
             device: device.clone(),
             platform,
             last_seen,
         });
         im.apply(outputs, Origin::Device(conn_id), Some(&device));
-        if !im.is_current(&device, conn_id) {
+        if !current.get() {
             return; // rejected
         }
         let mut last_contact = host_now(&im.shared);
-        let timed_out = Rc::new(tokio::sync::Notify::new());
-        im.shared.liveness.borrow_mut().insert(
-            device.clone(),
-            Liveness {
-                last_frame_net_ms: host_network_ms(),
-                timed_out: timed_out.clone(),
-                signalled: false,
-                credit_ms: 0,
-            },
-        );
+        let liveness = Rc::new(Liveness::default());
+        liveness.heard(host_network_ms());
+        im.shared
+            .liveness
+            .borrow_mut()
+            .insert(device.clone(), liveness.clone());
         loop {
             let read = tokio::time::timeout(timeout, read_frame::<_, DeviceFrame>(&mut rd));
             let frame = match tokio::select! {
                 biased;
                 // The runner jumped the calendar to this silent connection's deadline.
-                _ = timed_out.notified() => Err(()),
+                _ = liveness.timed_out.notified() => Err(()),
                 r = read => r.map_err(|_| ()),
             } {
                 Err(()) => {
@@ -384,11 +394,8 @@ fn connection(
                 }
             };
             last_contact = host_now(&im.shared);
-            if let Some(l) = im.shared.liveness.borrow_mut().get_mut(&device) {
-                l.last_frame_net_ms = host_network_ms();
-                l.credit_ms = 0;
-            }
-            if !im.is_current(&device, conn_id) {
+            liveness.heard(host_network_ms());
+            if !current.get() {
                 return; // kicked, logged out or superseded: whatever arrives is ignored
             }
             let input = match frame {
