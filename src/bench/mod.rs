@@ -127,11 +127,12 @@ fn users_logged_in(name: &str, n: usize) -> String {
     s
 }
 
-/// N users with one device each: all log in, half are killed, 100 messages
-/// a virtual minute apart.
+/// N users with one device each: all log in, half are killed, 1,000
+/// messages a virtual minute apart (enough sends that their time, some
+/// 10 ms per 100 sends, is measured, not guessed from a scheduler's jitter).
 pub fn devices_scenario(n: usize) -> String {
     let mut s = users_logged_in("devices", n);
-    for i in 0..100 {
+    for i in 0..1_000 {
         let (from, to) = ((i * 7) % n, (i * 13 + 1) % n);
         s.push_str(&format!(
             "  - at: \"+1m\"\n    send: {{ from: u{from}, to: u{to}, text: \"s{i}\" }}\n"
