@@ -194,15 +194,15 @@ pub fn devices_point(n: usize) -> ExitCode {
     // time runs from the first send to the end of what they set going,
     // before the world is torn down (which the run's time includes).
     let (mut sends_from, mut played) = (None, None);
-    let run = runner::run_watched(&plan, &RunConfig::standard(), &mut |step| match step {
+    let run = runner::run_watched(&plan, &RunConfig::standard(), &mut |mark| match mark.step {
         Some(s) if sends_from.is_none() && matches!(s.action, Action::Api(_)) => {
-            sends_from = Some(Instant::now())
+            sends_from = Some((Instant::now(), (mark.ticks, mark.heartbeats)))
         }
-        None => played = Some(Instant::now()),
+        None => played = Some((Instant::now(), (mark.ticks, mark.heartbeats))),
         Some(_) => {}
     });
     let secs = t.elapsed().as_secs_f64();
-    let (Some(sends_from), Some(played)) = (sends_from, played) else {
+    let (Some((sends_at, sends_from)), Some((played_at, played))) = (sends_from, played) else {
         let why = run.trace.iter().rev().find_map(|e| match &e.event {
             Event::HarnessError { what } | Event::BudgetExhausted { what } => Some(what.as_str()),
             _ => None,
@@ -215,8 +215,8 @@ pub fn devices_point(n: usize) -> ExitCode {
         return ExitCode::FAILURE;
     };
     let (logins_secs, played_secs) = (
-        sends_from.duration_since(t).as_secs_f64(),
-        played.duration_since(t).as_secs_f64(),
+        sends_at.duration_since(t).as_secs_f64(),
+        played_at.duration_since(t).as_secs_f64(),
     );
     let sends_secs = played_secs - logins_secs;
     let peak = proc_status_kib("VmHWM").unwrap_or(0);
@@ -228,12 +228,14 @@ pub fn devices_point(n: usize) -> ExitCode {
     let o = outcome::summarize(&plan, run.trace);
     let pushes = o.pushes.len();
     println!(
-        "devices: {n:>7} devices: {secs:7.2} s = logins and kills {logins_secs:.2} s ({:.1} µs per device) + {sends} sends {sends_secs:.3} s ({pushes} pushes, {:.0} µs per push) + teardown {:.2} s; {} ticks, {} heartbeats; {:.1} KB per device (peak {} MB over {} MB for {FIXED_DEVICES} devices{}; goals ≤ 20 KB, 100k within 1 GiB)",
+        "devices: {n:>7} devices: {secs:7.2} s = logins and kills {logins_secs:.2} s ({:.1} µs per device; {} ticks, {} heartbeats) + {sends} sends {sends_secs:.3} s ({pushes} pushes, {:.0} µs per push; {} ticks, {} heartbeats) + teardown {:.2} s; {:.1} KB per device (peak {} MB over {} MB for {FIXED_DEVICES} devices{}; goals ≤ 20 KB, 100k within 1 GiB)",
         logins_secs / n as f64 * 1e6,
+        sends_from.0,
+        sends_from.1,
         sends_secs / pushes.max(1) as f64 * 1e6,
+        played.0 - sends_from.0,
+        played.1 - sends_from.1,
         secs - played_secs,
-        run.ticks,
-        run.heartbeats,
         peak.saturating_sub(fixed) as f64 / (n - FIXED_DEVICES.min(n)).max(1) as f64,
         peak / 1024,
         fixed / 1024,

@@ -56,12 +56,24 @@ pub fn run(plan: &Plan, config: &RunConfig) -> Run {
     run_watched(plan, config, &mut |_| {})
 }
 
+/// Where a watched run is (see [`run_watched`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Mark<'a> {
+    /// The step about to be carried out; `None` once the run has played out.
+    pub step: Option<&'a Step>,
+    /// Network ticks stepped so far.
+    pub ticks: u64,
+    /// Heartbeats the devices have sent so far.
+    pub heartbeats: u64,
+}
+
 /// [`run`], calling `watch` with each step just before it is carried out
 /// (when its `at` has come and the orders before it are answered), and with
-/// `None` once everything due after the last step has happened, before the
+/// no step once everything due after the last step has happened, before the
 /// world is torn down (never, if the run stopped: its trace says why): how
-/// `pushsim bench` times a run's phases without the runner reading a clock.
-pub fn run_watched(plan: &Plan, config: &RunConfig, watch: &mut dyn FnMut(Option<&Step>)) -> Run {
+/// `pushsim bench` splits a run into phases, timed by its clock and counted
+/// in ticks and heartbeats, without the runner reading a clock.
+pub fn run_watched(plan: &Plan, config: &RunConfig, watch: &mut dyn FnMut(Mark<'_>)) -> Run {
     let seed = config.seed.unwrap_or(plan.seed);
     let (fleet, shared, world) = match setup(plan, seed) {
         Ok(parts) => parts,
@@ -323,23 +335,33 @@ impl Target for WorldTarget<'_, '_> {
     }
 }
 
-/// A target that shows each step to `watch` before it is applied.
-struct Watched<'a, T>(&'a mut T, &'a mut dyn FnMut(Option<&Step>));
+/// The world target, showing each step to `watch` before it is applied.
+struct Watched<'a, 'p, 'w>(&'a mut WorldTarget<'p, 'w>, &'a mut dyn FnMut(Mark<'_>));
 
-impl<T: Target> Target for Watched<'_, T> {
+impl Watched<'_, '_, '_> {
+    fn mark(&mut self, step: Option<&Step>) {
+        (self.1)(Mark {
+            step,
+            ticks: self.0.ticks,
+            heartbeats: self.0.shared.heartbeats.get(),
+        });
+    }
+}
+
+impl Target for Watched<'_, '_, '_> {
     fn advance(&mut self, to: SimTime) -> Result<(), Stopped> {
         self.0.advance(to)
     }
 
     fn apply(&mut self, step: &Step) -> Result<(), Stopped> {
-        (self.1)(Some(step));
+        self.mark(Some(step));
         self.0.apply(step)
     }
 
     fn finish(&mut self) -> Result<(), Stopped> {
         let finished = self.0.finish();
         if finished.is_ok() {
-            (self.1)(None);
+            self.mark(None);
         }
         finished
     }
