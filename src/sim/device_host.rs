@@ -402,10 +402,7 @@ mod tests {
     /// `async fn` kept twice, a heartbeat's frame and buffer inline.
     #[test]
     fn a_device_task_stays_small() {
-        fn future_size<A, B, C, Fut, F: FnOnce(A, B, C) -> Fut>(_: &F) -> usize {
-            std::mem::size_of::<Fut>()
-        }
-        let n = future_size(&super::device);
+        let n = crate::sim::future_size(&super::device);
         assert!(n <= 600, "a device's future is {n} bytes");
     }
 }

@@ -455,10 +455,7 @@ mod tests {
     /// writer). As an `async fn` taking the stream it was 656 bytes.
     #[test]
     fn a_connection_task_stays_small() {
-        fn future_size<A, B, C, Fut, F: FnOnce(A, B, C) -> Fut>(_: &F) -> usize {
-            std::mem::size_of::<Fut>()
-        }
-        let n = future_size(&super::connection);
+        let n = crate::sim::future_size(&super::connection);
         assert!(n <= 600, "a connection's future is {n} bytes");
     }
 }
