@@ -16,6 +16,13 @@ pub fn host_network_ms() -> i64 {
     turmoil::elapsed().as_millis() as i64
 }
 
+/// The moment `after` from now on the host's network clock: tokio's clock,
+/// paused inside turmoil and moved only by its ticks (a wall clock it is
+/// not; `tests/tidy.rs` lets this file, and only it, read it).
+pub fn host_network_deadline(after: std::time::Duration) -> tokio::time::Instant {
+    tokio::time::Instant::now() + after
+}
+
 /// Records an event at the host's calendar time.
 pub fn record(shared: &Shared, event: Event) {
     shared.record_at(host_now(shared), event);
