@@ -4,7 +4,7 @@
 
 use super::summarize::{DecisionRecord, Outcome};
 use crate::core::model::Notification;
-use crate::run::trace::{Event, LossCause, TraceVerdict};
+use crate::run::trace::{step_late_text, Event, LossCause, TraceVerdict};
 use crate::scenario::plan::Plan;
 use std::fmt::Write;
 
@@ -151,7 +151,9 @@ fn line(o: &Outcome, e: &Event, zone: &crate::core::time::Zone) -> String {
         Event::Rejected { seq, rule, reason } => format!("step {seq} rejected [{rule}] {reason}"),
         Event::Settings { seq, read } => super::settings::read_text(*seq, read, zone),
         Event::HarnessError { what } => format!("HARNESS ERROR: {what}"),
-        Event::StepLate { what } => format!("STEP LATE: {what}"),
+        Event::StepLate { seq, line, late_ms } => {
+            format!("STEP LATE: {}", step_late_text(*seq, *line, *late_ms))
+        }
         Event::BudgetExhausted { what } => format!("BUDGET EXHAUSTED: {what}"),
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::core::model::{DeviceKey, MsgId, Notification, Vendor};
 use crate::core::time::SimTime;
-use crate::run::trace::{Event, TraceEntry, TraceVerdict};
+use crate::run::trace::{step_late_text, Event, TraceEntry, TraceVerdict};
 use crate::scenario::plan::{Action, Plan};
 use std::collections::BTreeMap;
 
@@ -161,7 +161,10 @@ pub fn summarize(plan: &Plan, trace: Vec<TraceEntry>) -> Outcome {
             }
             Event::Settings { seq, read } => out.settings_reads.push((e.at, *seq, read.clone())),
             Event::HarnessError { what } => out.problems.push(format!("harness error: {what}")),
-            Event::StepLate { what } => out.problems.push(format!("step late: {what}")),
+            Event::StepLate { seq, line, late_ms } => out.problems.push(format!(
+                "step late: {}",
+                step_late_text(*seq, *line, *late_ms)
+            )),
             Event::BudgetExhausted { what } => {
                 out.problems.push(format!("budget exhausted: {what}"))
             }

@@ -383,13 +383,12 @@ fn inject(
     // the scenario as written, and is said so, never shifted silently.
     let late_ms = now.ms_since(step.at);
     if late_ms > STEP_LATE_MS {
-        let what = format!(
-            "step {} (line {}) ran {:.3} s after its time: the steps before it were still being carried out; space them out",
-            step.seq,
-            step.line,
-            late_ms as f64 / 1000.0
-        );
-        shared.record_at(now, Event::StepLate { what });
+        let late = Event::StepLate {
+            seq: step.seq,
+            line: step.line,
+            late_ms,
+        };
+        shared.record_at(now, late);
     }
     shared.record_at(
         now,
