@@ -39,8 +39,13 @@ impl Drop for Conn {
 
 /// Who made a request: a device over its connection or a step over the API.
 #[derive(Clone, Copy)]
-enum Origin {
-    Device(u64),
+enum Origin<'a> {
+    /// A device over its connection `conn`: a reply goes there only while
+    /// it is still the device's connection.
+    Device {
+        device: &'a DeviceKey,
+        conn: u64,
+    },
     Step(u32),
     /// The dispatcher's vendor feedback.
     Internal,
@@ -51,10 +56,6 @@ pub(crate) struct Im {
     pub(crate) shared: Rc<Shared>,
     server: RefCell<Server>,
     conns: RefCell<BTreeMap<DeviceKey, Conn>>,
-    /// Connection id → its device, while its task runs: replies find their
-    /// connection without a scan of every connection (10,000 devices made
-    /// that scan a tenth of a scale run).
-    conn_devices: RefCell<BTreeMap<u64, DeviceKey>>,
     next_conn: Cell<u64>,
     heartbeat_timeout: Duration,
     dispatcher: Dispatcher,
@@ -73,7 +74,6 @@ pub(crate) async fn serve(
         shared: shared.clone(),
         server: RefCell::new(Server::new(config)),
         conns: RefCell::new(BTreeMap::new()),
-        conn_devices: RefCell::new(BTreeMap::new()),
         next_conn: Cell::new(1),
         heartbeat_timeout,
         dispatcher: Dispatcher::new(push_tx),
@@ -118,7 +118,7 @@ impl Im {
 
     /// Carries the core's outputs out. `login_of` names the device whose login
     /// produced them, so it always gets a (possibly empty) `Sync` after `LoginOk`.
-    fn apply(&self, outputs: Vec<Output>, origin: Origin, login_of: Option<&DeviceKey>) {
+    fn apply(&self, outputs: Vec<Output>, origin: Origin<'_>, login_of: Option<&DeviceKey>) {
         let mut synced = false;
         for out in outputs {
             match out {
@@ -198,12 +198,12 @@ impl Im {
                 ),
                 Output::Accepted { what } => match origin {
                     Origin::Step(seq) => record(&self.shared, Event::Accepted { seq, what }),
-                    Origin::Device(id) => self.reply(id, ServerFrame::Ack),
+                    Origin::Device { device, conn } => self.reply(device, conn, ServerFrame::Ack),
                     Origin::Internal => {}
                 },
                 Output::Settings(read) => match origin {
                     Origin::Step(seq) => record(&self.shared, Event::Settings { seq, read }),
-                    Origin::Device(id) => self.reply(id, ServerFrame::Ack),
+                    Origin::Device { device, conn } => self.reply(device, conn, ServerFrame::Ack),
                     Origin::Internal => {}
                 },
                 Output::Rejected { rule, reason } => match origin {
@@ -215,8 +215,9 @@ impl Im {
                             reason,
                         },
                     ),
-                    Origin::Device(id) => self.reply(
-                        id,
+                    Origin::Device { device, conn } => self.reply(
+                        device,
+                        conn,
                         ServerFrame::Rejected {
                             rule: rule.to_string(),
                             reason,
@@ -243,11 +244,8 @@ impl Im {
         self.apply(outputs, Origin::Internal, None);
     }
 
-    fn reply(&self, conn_id: u64, frame: ServerFrame) {
-        let devices = self.conn_devices.borrow();
-        let Some(device) = devices.get(&conn_id) else {
-            return;
-        };
+    /// Answers a device's request over `conn_id`, if that is still its connection.
+    fn reply(&self, device: &DeviceKey, conn_id: u64, frame: ServerFrame) {
         if let Some(conn) = self.conns.borrow().get(device).filter(|c| c.id == conn_id) {
             let _ = conn.tx.unbounded_send(Box::new(frame));
         }
@@ -272,7 +270,11 @@ impl Im {
             device: device.clone(),
             last_contact: Some(last_contact),
         });
-        self.apply(outputs, Origin::Device(conn_id), None);
+        let origin = Origin::Device {
+            device,
+            conn: conn_id,
+        };
+        self.apply(outputs, origin, None);
     }
 }
 
@@ -288,25 +290,6 @@ fn wire_msg(m: &Message) -> WireMsg {
 /// Message id of a wire message.
 pub(crate) fn msg_id(m: &WireMsg) -> MsgId {
     MsgId(m.id)
-}
-
-/// A connection's entry in [`Im::conn_devices`], removed when its task ends.
-struct ConnDevice {
-    im: Rc<Im>,
-    id: u64,
-}
-
-impl ConnDevice {
-    fn register(im: &Rc<Im>, id: u64, device: &DeviceKey) -> ConnDevice {
-        im.conn_devices.borrow_mut().insert(id, device.clone());
-        ConnDevice { im: im.clone(), id }
-    }
-}
-
-impl Drop for ConnDevice {
-    fn drop(&mut self) {
-        self.im.conn_devices.borrow_mut().remove(&self.id);
-    }
 }
 
 /// A connection's task. A function returning an `async move` block, not an
@@ -341,7 +324,6 @@ fn connection(
             };
         let conn_id = im.next_conn.get();
         im.next_conn.set(conn_id + 1);
-        let _registered = ConnDevice::register(&im, conn_id, &device);
         // A futures channel of boxed frames: small when idle (see device_host).
         let (tx, mut rx) = futures_channel::mpsc::unbounded::<Box<ServerFrame>>();
         tokio::task::spawn_local(async move {
@@ -365,7 +347,11 @@ fn connection(
             platform,
             last_seen,
         });
-        im.apply(outputs, Origin::Device(conn_id), Some(&device));
+        let origin = Origin::Device {
+            device: &device,
+            conn: conn_id,
+        };
+        im.apply(outputs, origin, Some(&device));
         if !current.get() {
             return; // rejected
         }
@@ -441,14 +427,18 @@ fn connection(
                         | Output::Settings(_)
                 )
             });
-            im.apply(outputs, Origin::Device(conn_id), None);
+            let origin = Origin::Device {
+                device: &device,
+                conn: conn_id,
+            };
+            im.apply(outputs, origin, None);
             // Every request gets an answer, so the device (and the runner) never wait forever.
             if !answered {
                 if is_logout {
                     im.send_to(&device, ServerFrame::LoggedOut);
                     im.conns.borrow_mut().remove(&device);
                 } else {
-                    im.reply(conn_id, ServerFrame::Ack);
+                    im.reply(&device, conn_id, ServerFrame::Ack);
                 }
             }
         }
