@@ -196,13 +196,15 @@ pub fn devices_point(n: usize) -> ExitCode {
     let (mut sends_from, mut played) = (None, None);
     let run = runner::run_watched(&plan, &RunConfig::standard(), &mut |mark| match mark.step {
         Some(s) if sends_from.is_none() && matches!(s.action, Action::Api(_)) => {
-            sends_from = Some((Instant::now(), (mark.ticks, mark.heartbeats)))
+            sends_from = Some((Instant::now(), mark.ticks, mark.heartbeats))
         }
-        None => played = Some((Instant::now(), (mark.ticks, mark.heartbeats))),
+        None => played = Some((Instant::now(), mark.ticks, mark.heartbeats)),
         Some(_) => {}
     });
     let secs = t.elapsed().as_secs_f64();
-    let (Some((sends_at, sends_from)), Some((played_at, played))) = (sends_from, played) else {
+    let (Some((sends_at, ticks_at_sends, beats_at_sends)), Some((played_at, ticks, beats))) =
+        (sends_from, played)
+    else {
         let why = run.trace.iter().rev().find_map(|e| match &e.event {
             Event::HarnessError { what } | Event::BudgetExhausted { what } => Some(what.as_str()),
             _ => None,
@@ -230,11 +232,11 @@ pub fn devices_point(n: usize) -> ExitCode {
     println!(
         "devices: {n:>7} devices: {secs:7.2} s = logins and kills {logins_secs:.2} s ({:.1} µs per device; {} ticks, {} heartbeats) + {sends} sends {sends_secs:.3} s ({pushes} pushes, {:.0} µs per push; {} ticks, {} heartbeats) + teardown {:.2} s; {:.1} KB per device (peak {} MB over {} MB for {FIXED_DEVICES} devices{}; goals ≤ 20 KB, 100k within 1 GiB)",
         logins_secs / n as f64 * 1e6,
-        sends_from.0,
-        sends_from.1,
+        ticks_at_sends,
+        beats_at_sends,
         sends_secs / pushes.max(1) as f64 * 1e6,
-        played.0 - sends_from.0,
-        played.1 - sends_from.1,
+        ticks - ticks_at_sends,
+        beats - beats_at_sends,
         secs - played_secs,
         peak.saturating_sub(fixed) as f64 / (n - FIXED_DEVICES.min(n)).max(1) as f64,
         peak / 1024,

@@ -109,13 +109,6 @@ impl Im {
         }
     }
 
-    fn is_current(&self, device: &DeviceKey, conn_id: u64) -> bool {
-        self.conns
-            .borrow()
-            .get(device)
-            .is_some_and(|c| c.id == conn_id)
-    }
-
     /// Carries the core's outputs out. `login_of` names the device whose login
     /// produced them, so it always gets a (possibly empty) `Sync` after `LoginOk`.
     fn apply(&self, outputs: Vec<Output>, origin: Origin<'_>, login_of: Option<&DeviceKey>) {
@@ -252,9 +245,17 @@ impl Im {
     }
 
     /// The connection `conn_id` of `device` is gone; `last_contact` is when its
-    /// last frame arrived (PRS-09 counts absence from there).
-    fn lose(&self, device: &DeviceKey, conn_id: u64, cause: LossCause, last_contact: SimTime) {
-        if !self.is_current(device, conn_id) {
+    /// last frame arrived (PRS-09 counts absence from there). `current` is
+    /// the connection's flag (see [`Conn::current`]).
+    fn lose(
+        &self,
+        device: &DeviceKey,
+        conn_id: u64,
+        current: &Cell<bool>,
+        cause: LossCause,
+        last_contact: SimTime,
+    ) {
+        if !current.get() {
             return; // a superseded or logged-out connection: nothing to tell the core
         }
         self.conns.borrow_mut().remove(device);
@@ -377,12 +378,18 @@ fn connection(
                 _ = &mut silence => Err(()),
             } {
                 Err(()) => {
-                    return im.lose(&device, conn_id, LossCause::HeartbeatTimeout, last_contact)
+                    return im.lose(
+                        &device,
+                        conn_id,
+                        &current,
+                        LossCause::HeartbeatTimeout,
+                        last_contact,
+                    )
                 }
                 Ok(Ok(Some(frame))) => frame,
                 Ok(_) => {
                     let now = host_now(&im.shared);
-                    return im.lose(&device, conn_id, LossCause::Closed, now);
+                    return im.lose(&device, conn_id, &current, LossCause::Closed, now);
                 }
             };
             silence.as_mut().reset(host_network_deadline(timeout));
@@ -427,10 +434,6 @@ fn connection(
                         | Output::Settings(_)
                 )
             });
-            let origin = Origin::Device {
-                device: &device,
-                conn: conn_id,
-            };
             im.apply(outputs, origin, None);
             // Every request gets an answer, so the device (and the runner) never wait forever.
             if !answered {
