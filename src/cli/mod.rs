@@ -298,6 +298,11 @@ enum MocksCommand {
 pub fn main() -> ExitCode {
     quiet_on_broken_pipe();
     let cli = Cli::parse();
+    // A run and its mocks on one CPU: their work is a ping-pong, and a
+    // hand-over between two CPUs costs a wake-up (src/run/affinity.rs).
+    // `bench` pins itself, to say so beside its figures.
+    let _pinned = matches!(cli.command, Command::Run { .. } | Command::Explain { .. })
+        .then(crate::run::affinity::Pinned::here);
     match cli.command {
         Command::Run {
             paths,
