@@ -47,6 +47,11 @@ enum Command {
     /// expect: holds. Under CI=true a scenario without a snapshot fails.
     /// Exit code: 0 all passed, 1 some scenario failed, 2 a file did not load
     /// or the harness failed.
+    ///
+    /// A run and its mock vendors keep to one CPU (their work is a ping-pong;
+    /// a hand-over between CPUs costs a wake-up): the CPU it starts on, or
+    /// with --shard K/N the Kth it may use, so shards side by side spread.
+    /// PUSHSIM_PIN=0 lets them move.
     #[command(verbatim_doc_comment)]
     Run {
         /// Scenario files or folders (searched recursively for *.yaml).
@@ -73,7 +78,8 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 2_000_000)]
         max_ticks: u64,
         /// Run only shard K of N (`--shard 2/4`): every Nth scenario of the
-        /// sorted list, starting with the Kth, so N CI machines split a corpus.
+        /// sorted list, starting with the Kth, so N CI machines (or N
+        /// processes on one, each on a CPU of its own) split a corpus.
         #[arg(long, value_name = "K/N", value_parser = parse_shard)]
         shard: Option<(usize, usize)>,
         /// Write each scenario's actual outcome as its snapshot where it is
@@ -301,8 +307,12 @@ pub fn main() -> ExitCode {
     // A run and its mocks on one CPU: their work is a ping-pong, and a
     // hand-over between two CPUs costs a wake-up (src/run/affinity.rs).
     // `bench` pins itself, to say so beside its figures.
-    let _pinned = matches!(cli.command, Command::Run { .. } | Command::Explain { .. })
-        .then(crate::run::affinity::Pinned::here);
+    let _pinned = match &cli.command {
+        Command::Run { shard, .. } => Some(shard.map(|(k, _)| k - 1)),
+        Command::Explain { .. } => Some(None),
+        _ => None,
+    }
+    .map(crate::run::affinity::Pinned::to);
     match cli.command {
         Command::Run {
             paths,

@@ -29,14 +29,30 @@ impl Pinned {
     /// the CPU it is running on. Where that cannot be done (another OS, a
     /// sandbox that refuses), nothing changes: the run is only slower.
     pub fn here() -> Pinned {
+        Pinned::to(None)
+    }
+
+    /// As [`Pinned::here`], on the `nth` CPU (counted round) of those the
+    /// thread may use: shards of one corpus run side by side on one machine
+    /// (`run --shard K/N`) then take different CPUs instead of whichever
+    /// each started on. `PUSHSIM_PIN=0` in the environment pins nothing.
+    pub fn to(nth: Option<usize>) -> Pinned {
         #[cfg(target_os = "linux")]
         {
             use rustix::thread::{sched_getaffinity, sched_getcpu, sched_setaffinity, CpuSet};
+            if std::env::var("PUSHSIM_PIN").is_ok_and(|v| v == "0") {
+                return Pinned { was: None };
+            }
             let Ok(was) = sched_getaffinity(None) else {
                 return Pinned { was: None };
             };
+            let allowed: Vec<usize> = (0..CpuSet::MAX_CPU).filter(|&c| was.is_set(c)).collect();
+            let cpu = match nth {
+                Some(n) if !allowed.is_empty() => allowed[n % allowed.len()],
+                _ => sched_getcpu(),
+            };
             let mut one = CpuSet::new();
-            one.set(sched_getcpu());
+            one.set(cpu);
             let pinned = sched_setaffinity(None, &one).is_ok();
             Pinned {
                 was: pinned.then_some(was),
@@ -98,6 +114,23 @@ mod tests {
             assert_eq!(child, vec![cpu], "a thread started while pinned");
             drop(pin);
             assert_eq!(cpus(), before, "the set is restored");
+        })
+        .join()
+        .expect("the pinned thread's checks pass");
+    }
+
+    /// Shards take the allowed CPUs in turn, counted round.
+    #[test]
+    fn the_nth_pin_takes_the_nth_allowed_cpu() {
+        std::thread::spawn(|| {
+            let allowed = cpus();
+            for n in 0..allowed.len() + 1 {
+                let pin = Pinned::to(Some(n));
+                if pin.cpu().is_none() {
+                    return; // refused here: nothing to check
+                }
+                assert_eq!(cpus(), vec![allowed[n % allowed.len()]], "shard {n}");
+            }
         })
         .join()
         .expect("the pinned thread's checks pass");
