@@ -206,15 +206,13 @@ pub fn devices_point(n: usize) -> ExitCode {
     let (mut sends_from, mut played) = (None, None);
     let run = runner::run_watched(&plan, &RunConfig::standard(), &mut |mark| match mark.step {
         Some(s) if sends_from.is_none() && matches!(s.action, Action::Api(_)) => {
-            sends_from = Some((Instant::now(), mark.ticks, mark.heartbeats))
+            sends_from = Some((Instant::now(), mark.ticks))
         }
-        None => played = Some((Instant::now(), mark.ticks, mark.heartbeats)),
+        None => played = Some((Instant::now(), mark.ticks)),
         Some(_) => {}
     });
     let secs = t.elapsed().as_secs_f64();
-    let (Some((sends_at, ticks_at_sends, beats_at_sends)), Some((played_at, ticks, beats))) =
-        (sends_from, played)
-    else {
+    let (Some((sends_at, ticks_at_sends)), Some((played_at, ticks))) = (sends_from, played) else {
         let why = run.trace.iter().rev().find_map(|e| match &e.event {
             Event::HarnessError { what } | Event::BudgetExhausted { what } => Some(what.as_str()),
             _ => None,
@@ -240,13 +238,11 @@ pub fn devices_point(n: usize) -> ExitCode {
     let o = outcome::summarize(&plan, run.trace);
     let pushes = o.pushes.len();
     println!(
-        "devices: {n:>7} devices: {secs:7.2} s = logins and kills {logins_secs:.2} s ({:.1} µs per device; {} ticks, {} heartbeats) + {sends} sends {sends_secs:.3} s ({pushes} pushes, {:.0} µs per push; {} ticks, {} heartbeats) + teardown {:.2} s; {:.1} KB per device (peak {} MB over {} MB for {FIXED_DEVICES} devices{}; goals ≤ 20 KB, 100k within 1 GiB)",
+        "devices: {n:>7} devices: {secs:7.2} s = logins and kills {logins_secs:.2} s ({:.1} µs per device; {} ticks) + {sends} sends {sends_secs:.3} s ({pushes} pushes, {:.0} µs per push; {} ticks) + teardown {:.2} s; {:.1} KB per device (peak {} MB over {} MB for {FIXED_DEVICES} devices{}; goals ≤ 20 KB, 100k within 1 GiB)",
         logins_secs / n as f64 * 1e6,
         ticks_at_sends,
-        beats_at_sends,
         sends_secs / pushes.max(1) as f64 * 1e6,
         ticks - ticks_at_sends,
-        beats - beats_at_sends,
         secs - played_secs,
         peak.saturating_sub(fixed) as f64 / (n - FIXED_DEVICES.min(n)).max(1) as f64,
         peak / 1024,

@@ -47,8 +47,6 @@ pub struct Run {
     pub trace: Vec<TraceEntry>,
     /// Simulation ticks stepped (for benchmarks).
     pub ticks: u64,
-    /// Heartbeat frames the devices sent (for benchmarks).
-    pub heartbeats: u64,
 }
 
 /// Runs `plan` to the end.
@@ -63,8 +61,6 @@ pub struct Mark<'a> {
     pub step: Option<&'a Step>,
     /// Network ticks stepped so far.
     pub ticks: u64,
-    /// Heartbeats the devices have sent so far.
-    pub heartbeats: u64,
 }
 
 /// [`run`], calling `watch` with each step just before it is carried out
@@ -72,7 +68,7 @@ pub struct Mark<'a> {
 /// no step once everything due after the last step has happened, before the
 /// world is torn down (never, if the run stopped: its trace says why): how
 /// `pushsim bench` splits a run into phases, timed by its clock and counted
-/// in ticks and heartbeats, without the runner reading a clock.
+/// in ticks, without the runner reading a clock.
 pub fn run_watched(plan: &Plan, config: &RunConfig, watch: &mut dyn FnMut(Mark<'_>)) -> Run {
     let seed = config.seed.unwrap_or(plan.seed);
     let (fleet, shared, world) = match setup(plan, seed) {
@@ -85,7 +81,6 @@ pub fn run_watched(plan: &Plan, config: &RunConfig, watch: &mut dyn FnMut(Mark<'
                     event: Event::HarnessError { what },
                 }],
                 ticks: 0,
-                heartbeats: 0,
             }
         }
     };
@@ -102,7 +97,6 @@ pub fn run_watched(plan: &Plan, config: &RunConfig, watch: &mut dyn FnMut(Mark<'
         seed,
         trace: super::observe::merge(trace, observed),
         ticks,
-        heartbeats: shared.heartbeats.get(),
     }
 }
 
@@ -302,13 +296,13 @@ impl<'p, 'w> WorldTarget<'p, 'w> {
                     // server notice the loss on the next step.
                     (Some((at, device)), t) if t.is_none_or(|t| at <= t) => {
                         if at > now {
-                            self.shared.jump(at.ms_since(now));
+                            self.shared.jump(at.ms_since(now), now_net_ms);
                         }
                         self.shared.time_out(&device);
                     }
                     (_, None) => return Ok(()),
                     (_, Some(t)) if t > now => {
-                        self.shared.jump(t.ms_since(now));
+                        self.shared.jump(t.ms_since(now), now_net_ms);
                         continue;
                     }
                     (_, Some(_)) => {}
@@ -343,7 +337,6 @@ impl Watched<'_, '_, '_> {
         (self.1)(Mark {
             step,
             ticks: self.0.ticks,
-            heartbeats: self.0.shared.heartbeats.get(),
         });
     }
 }

@@ -1,18 +1,27 @@
 //! The `devices` host: every declared device is a task with its own TCP
 //! connection to `im`, behaving like an SDK: it logs in and syncs, uploads its
-//! token after login, heartbeats, reports app state, logs out; `kill` closes the
+//! token after login, reports app state, logs out; `kill` closes the
 //! connection, `disconnect` goes silent (no reads, no writes, nothing closed)
 //! so only the server's heartbeat timeout notices (PRS-07).
+//!
+//! Heartbeats are not sent as frames. A connection heartbeats at login and
+//! every interval of network time after; while it is healthy its beats can
+//! only tell the server what it already believes, and a 100,000-device run
+//! spent nearly all its time on 11.3 million of them (`bench --only
+//! devices`). So the server counts a healthy connection's beats on the same
+//! schedule without receiving them ([`super::shared::Liveness`]), and a device
+//! that goes silent tells it how many it sent: the timeout is the same to
+//! the millisecond (the scenario
+//! `presence/silent_timeout_counts_from_the_last_heartbeat` pins it).
 //!
 //! Each device finishes one order at a time and tells the runner when the
 //! server has answered, so steps sharing an `at` run in file order.
 
+use super::clock::host_network_ms;
 use super::clock::record;
 use super::im_host::msg_id;
 use super::shared::{DeviceCmd, DeviceOrder, Shared};
-use super::wire::{
-    encode_frame, write_bytes, write_frame, DeviceFrame, FrameBuf, ServerFrame, IM_PORT,
-};
+use super::wire::{write_frame, DeviceFrame, FrameBuf, ServerFrame, IM_PORT};
 use crate::core::model::DeviceKey;
 use crate::run::trace::Event;
 use crate::scenario::plan::DeviceDecl;
@@ -43,6 +52,7 @@ pub(crate) async fn serve(
                 link: None,
                 zombie: None,
                 silent: false,
+                beats_from_ms: 0,
                 last_seen: None,
                 awaiting: Awaiting::Nothing,
                 order_seq: 0,
@@ -89,6 +99,9 @@ struct Device {
     /// through. Boxed: rare, and inline it would size every device's task.
     zombie: Option<Box<Link>>,
     silent: bool,
+    /// Network time (ms) the current connection was made: its heartbeats
+    /// fall then and every interval after, until it goes silent.
+    beats_from_ms: i64,
     last_seen: Option<u32>,
     awaiting: Awaiting,
     order_seq: u32,
@@ -117,10 +130,7 @@ fn device(
     mut orders: UnboundedReceiver<Box<(u32, DeviceCmd)>>,
 ) -> impl std::future::Future<Output = ()> {
     async move {
-        let mut heartbeat = tokio::time::interval(heartbeat_interval);
-        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let beating = d.link.is_some() && !d.silent;
             tokio::select! {
                 biased;
                 // The handlers' futures are boxed: inline, the largest of them
@@ -128,11 +138,7 @@ fn device(
                 incoming = next_incoming(&mut d.link), if !d.silent => Box::pin(d.on_incoming(incoming)).await,
                 Some(order) = orders.next() => {
                     let (seq, cmd) = *order;
-                    Box::pin(d.on_order(seq, cmd)).await
-                }
-                _ = heartbeat.tick(), if beating => {
-                    d.shared.heartbeats.set(d.shared.heartbeats.get() + 1);
-                    d.beat().await
+                    Box::pin(d.on_order(seq, cmd, heartbeat_interval)).await
                 }
             }
         }
@@ -159,24 +165,12 @@ impl Device {
         }
     }
 
-    /// Sends a heartbeat, encoded once: its future, inline in every
-    /// device's task, holds a slice where a frame's would hold the frame
-    /// and its buffer (and a 100,000-device run sends millions).
-    async fn beat(&mut self) {
-        static FRAME: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-        let frame = FRAME
-            .get_or_init(|| encode_frame(&DeviceFrame::Heartbeat).expect("a unit variant encodes"));
-        if let Some(link) = self.link.as_mut() {
-            if write_bytes(&mut link.wr, frame).await.is_err() {
-                self.link = None;
-            }
-        }
-    }
-
     async fn connect(&mut self) -> bool {
         match turmoil::net::TcpStream::connect(("im", IM_PORT)).await {
             Ok(stream) => {
                 let (rd, wr) = stream.into_split();
+                // Its first heartbeat goes with the login frame.
+                self.beats_from_ms = host_network_ms();
                 self.link = Some(Link {
                     wr,
                     rd,
@@ -197,7 +191,7 @@ impl Device {
         }
     }
 
-    async fn on_order(&mut self, seq: u32, cmd: DeviceCmd) {
+    async fn on_order(&mut self, seq: u32, cmd: DeviceCmd, heartbeat_interval: Duration) {
         assert_eq!(
             self.awaiting,
             Awaiting::Nothing,
@@ -261,7 +255,17 @@ impl Device {
             DeviceCmd::Disconnect => {
                 if self.link.is_some() && !self.silent {
                     self.silent = true;
-                    self.shared.silent.borrow_mut().insert(self.key());
+                    let key = self.key();
+                    // The beats it sent before falling silent: at the
+                    // connection's start and every interval after, strictly
+                    // before now (an order is served before a beat due in
+                    // the same poll).
+                    let period = heartbeat_interval.as_millis() as i64;
+                    let since = host_network_ms() - 1 - self.beats_from_ms;
+                    if let Some(l) = self.shared.liveness.borrow().get(&key) {
+                        l.fell_silent(since.max(0) / period * period);
+                    }
+                    self.shared.silent.borrow_mut().insert(key);
                 }
                 self.done();
             }

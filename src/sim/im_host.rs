@@ -58,6 +58,9 @@ pub(crate) struct Im {
     conns: RefCell<BTreeMap<DeviceKey, Conn>>,
     next_conn: Cell<u64>,
     heartbeat_timeout: Duration,
+    /// The devices' heartbeat interval: the server counts a healthy
+    /// connection's heartbeats on it (see `Liveness`).
+    heartbeat_interval: Duration,
     dispatcher: Dispatcher,
 }
 
@@ -69,6 +72,7 @@ pub(crate) async fn serve(
     api_rx: UnboundedReceiver<ApiOrder>,
 ) -> turmoil::Result {
     let heartbeat_timeout = Duration::from_secs(config.profile.heartbeat_timeout_s as u64);
+    let heartbeat_interval = Duration::from_secs(config.profile.heartbeat_interval_s as u64);
     let (push_tx, push_rx) = unbounded_channel();
     let im = Rc::new(Im {
         shared: shared.clone(),
@@ -76,6 +80,7 @@ pub(crate) async fn serve(
         conns: RefCell::new(BTreeMap::new()),
         next_conn: Cell::new(1),
         heartbeat_timeout,
+        heartbeat_interval,
         dispatcher: Dispatcher::new(push_tx),
     });
     tokio::task::spawn_local(api_loop(im.clone(), api_rx));
@@ -247,6 +252,18 @@ impl Im {
     /// The connection `conn_id` of `device` is gone; `last_contact` is when its
     /// last frame arrived (PRS-09 counts absence from there). `current` is
     /// the connection's flag (see [`Conn::current`]).
+    /// How long a connection's heartbeat timer should run on, now that it
+    /// has fired: `None` when the timeout is due (see [`Liveness::deadline`]).
+    fn heartbeat_left(&self, liveness: &Liveness) -> Option<Duration> {
+        let now = host_network_ms();
+        let due = liveness.deadline(
+            now,
+            self.heartbeat_interval.as_millis() as i64,
+            self.heartbeat_timeout.as_millis() as i64,
+        );
+        (due > now).then(|| Duration::from_millis((due - now) as u64))
+    }
+
     fn lose(
         &self,
         device: &DeviceKey,
@@ -356,16 +373,16 @@ fn connection(
         if !current.get() {
             return; // rejected
         }
-        let mut last_contact = host_now(&im.shared);
-        let liveness = Rc::new(Liveness::default());
-        liveness.heard(host_network_ms());
+        let liveness = Rc::new(Liveness::new(host_network_ms()));
         im.shared
             .liveness
             .borrow_mut()
             .insert(device.clone(), liveness.clone());
         // The heartbeat timeout on network time, moved on by each frame: one
         // timer for the connection, not one made and dropped per frame (that
-        // churn was a few percent of a 30,000-device run).
+        // churn was a few percent of a 30,000-device run). When it fires, the
+        // heartbeats counted since (see `Liveness`) may move it on again: a
+        // healthy connection's fires about once a minute.
         let silence = tokio::time::sleep(timeout);
         tokio::pin!(silence);
         loop {
@@ -375,16 +392,26 @@ fn connection(
                 _ = liveness.timed_out.notified() => Err(()),
                 // A frame that is there wins over a deadline due at the same tick.
                 r = read_frame::<_, DeviceFrame>(&mut rd) => Ok(r),
-                _ = &mut silence => Err(()),
+                _ = &mut silence => match im.heartbeat_left(&liveness) {
+                    Some(left) => {
+                        silence.as_mut().reset(host_network_deadline(left));
+                        continue;
+                    }
+                    None => Err(()),
+                },
             } {
                 Err(()) => {
+                    // Last contact: the last frame or heartbeat heard, on the
+                    // calendar as it read then.
+                    let heard = liveness.last_frame_net_ms.get();
+                    let last_contact = im.shared.calendar_at_network_ms(heard);
                     return im.lose(
                         &device,
                         conn_id,
                         &current,
                         LossCause::HeartbeatTimeout,
                         last_contact,
-                    )
+                    );
                 }
                 Ok(Ok(Some(frame))) => frame,
                 Ok(_) => {
@@ -392,14 +419,14 @@ fn connection(
                     return im.lose(&device, conn_id, &current, LossCause::Closed, now);
                 }
             };
-            silence.as_mut().reset(host_network_deadline(timeout));
-            last_contact = host_now(&im.shared);
+            silence
+                .as_mut()
+                .reset(host_network_deadline(im.heartbeat_timeout));
             liveness.heard(host_network_ms());
             if !current.get() {
                 return; // kicked, logged out or superseded: whatever arrives is ignored
             }
             let input = match frame {
-                DeviceFrame::Heartbeat => continue,
                 DeviceFrame::Login { .. } => continue, // a second login on one connection is ignored
                 DeviceFrame::Logout { unbind } => Input::Logout {
                     device: device.clone(),

@@ -76,11 +76,21 @@ pub struct ApiOrder {
 /// connection's task holds it too and marks each frame through it, without
 /// a lookup by device (two lookups a heartbeat were a tenth of a
 /// 30,000-device run: perf, string compares in the maps).
+///
+/// Heartbeats are counted, not received (see `device_host`): they arrive
+/// from `beats_from_net_ms` (the login frame's arrival, which the first beat
+/// shares) every interval of network time, until the device falls silent
+/// and says how many it sent.
 #[derive(Debug, Default)]
 pub struct Liveness {
-    /// The network time (ms) of its last frame: heartbeats and their timeout
-    /// live on network time, which calendar jumps do not move.
+    /// The network time (ms) of the last frame or heartbeat heard:
+    /// heartbeats and their timeout live on network time, which calendar
+    /// jumps do not move. Brought up to date by [`Liveness::deadline`].
     pub last_frame_net_ms: Cell<i64>,
+    /// When the connection's heartbeats started arriving (network ms).
+    pub beats_from_net_ms: Cell<i64>,
+    /// The device stopped heartbeating (went silent): no more beats arrive.
+    pub beats_stopped: Cell<bool>,
     /// Wakes the connection's reader to report a heartbeat timeout now.
     pub timed_out: tokio::sync::Notify,
     /// The timeout was signalled; the reader has not reported it yet.
@@ -92,10 +102,45 @@ pub struct Liveness {
 }
 
 impl Liveness {
+    /// A connection whose login frame, and first heartbeat, arrived at
+    /// network time `net_ms`.
+    pub fn new(net_ms: i64) -> Liveness {
+        let l = Liveness::default();
+        l.beats_from_net_ms.set(net_ms);
+        l.heard(net_ms);
+        l
+    }
+
     /// A frame arrived at network time `net_ms`.
     pub fn heard(&self, net_ms: i64) {
         self.last_frame_net_ms.set(net_ms);
         self.credit_ms.set(0);
+    }
+
+    /// The device fell silent; its last heartbeat was sent `last_beat_ms`
+    /// after its first, and arrives as far after the first's arrival.
+    pub fn fell_silent(&self, last_beat_ms: i64) {
+        self.beats_stopped.set(true);
+        let beat = self.beats_from_net_ms.get() + last_beat_ms;
+        if beat > self.last_frame_net_ms.get() {
+            self.last_frame_net_ms.set(beat);
+        }
+    }
+
+    /// When, in network ms, the server gives up on the connection as of
+    /// `now_ms`: `timeout_ms` after the last frame or heartbeat heard, the
+    /// heartbeats of a device still beating (every `period_ms`) counted up
+    /// to now. Never earlier than a deadline computed before, so a timer
+    /// set from one fires no later than the loss is due.
+    pub fn deadline(&self, now_ms: i64, period_ms: i64, timeout_ms: i64) -> i64 {
+        if !self.beats_stopped.get() {
+            let from = self.beats_from_net_ms.get();
+            let beat = from + (now_ms - from).max(0) / period_ms * period_ms;
+            if beat > self.last_frame_net_ms.get() {
+                self.last_frame_net_ms.set(beat);
+            }
+        }
+        self.last_frame_net_ms.get() + timeout_ms
     }
 }
 
@@ -104,6 +149,10 @@ impl Liveness {
 pub struct Shared {
     start: SimTime,
     skipped_ms: Cell<i64>,
+    /// Each calendar jump: the network time it was made at (ms) and the
+    /// time skipped in all once it was made, in order. How a network instant
+    /// read on the calendar (see [`Shared::calendar_at_network_ms`]).
+    jumps: RefCell<Vec<(i64, i64)>>,
     trace: RefCell<Vec<TraceEntry>>,
     /// Orders issued by the runner and not yet completed.
     pub pending_orders: Cell<u32>,
@@ -130,10 +179,6 @@ pub struct Shared {
     /// The run's seeded RNG for the pipeline (backoff jitter); turmoil has its
     /// own, seeded from the same seed.
     pub rng: RefCell<StdRng>,
-    /// Heartbeats the devices sent (counted as each goes out): a device
-    /// heartbeats every interval of network time, which a busy run steps
-    /// through (`pushsim bench`).
-    pub heartbeats: Cell<u64>,
 }
 
 impl Shared {
@@ -146,6 +191,7 @@ impl Shared {
             rng: RefCell::new(StdRng::seed_from_u64(seed ^ 0x7075_7368_7369_6d00)),
             start,
             skipped_ms: Cell::new(0),
+            jumps: RefCell::new(Vec::new()),
             trace: RefCell::new(Vec::new()),
             pending_orders: Cell::new(0),
             vendor_unrouted: Cell::new(0),
@@ -153,7 +199,6 @@ impl Shared {
             parked_lanes: Cell::new(0),
             silent: RefCell::new(BTreeSet::new()),
             liveness: RefCell::new(BTreeMap::new()),
-            heartbeats: Cell::new(0),
         }
     }
 
@@ -164,10 +209,24 @@ impl Shared {
             .plus_ms(elapsed.as_millis() as i64 + self.skipped_ms.get())
     }
 
-    /// Jumps the calendar forward by `ms` without stepping the network.
-    pub fn skip(&self, ms: i64) {
+    /// Jumps the calendar forward by `ms` without stepping the network,
+    /// which stands at `network_ms`.
+    fn skip(&self, ms: i64, network_ms: i64) {
         assert!(ms >= 0, "the calendar never goes backwards");
         self.skipped_ms.set(self.skipped_ms.get() + ms);
+        self.jumps
+            .borrow_mut()
+            .push((network_ms, self.skipped_ms.get()));
+    }
+
+    /// The calendar time at which the network clock read `network_ms`: the
+    /// jumps made before the network got there count, one made at that very
+    /// instant does not (the world was quiet only after that tick's work).
+    pub fn calendar_at_network_ms(&self, network_ms: i64) -> SimTime {
+        let jumps = self.jumps.borrow();
+        let before = jumps.partition_point(|&(at, _)| at < network_ms);
+        let skipped = before.checked_sub(1).map_or(0, |i| jumps[i].1);
+        self.start.plus_ms(network_ms + skipped)
     }
 
     /// Appends an event at `at`.
@@ -233,9 +292,10 @@ impl Shared {
             .min()
     }
 
-    /// The runner's calendar jump while the world is quiet: silent
-    /// connections are credited with it (see [`Liveness::credit_ms`]).
-    pub fn jump(&self, ms: i64) {
+    /// The runner's calendar jump while the world is quiet, the network at
+    /// `network_ms`: silent connections are credited with it (see
+    /// [`Liveness::credit_ms`]).
+    pub fn jump(&self, ms: i64, network_ms: i64) {
         let silent = self.silent.borrow();
         if !silent.is_empty() {
             let live = self.liveness.borrow();
@@ -246,7 +306,7 @@ impl Shared {
             }
         }
         drop(silent);
-        self.skip(ms);
+        self.skip(ms, network_ms);
     }
 
     /// Makes the server notice now that `device`'s silent connection timed out.
@@ -286,5 +346,75 @@ impl Shared {
         let mut t = std::mem::take(&mut *self.trace.borrow_mut());
         t.sort_by_key(|e| e.at);
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Liveness, Shared};
+    use crate::core::time::SimTime;
+
+    const PERIOD: i64 = 30_000;
+    const TIMEOUT: i64 = 90_000;
+
+    /// A healthy connection is heard on its schedule, from its login frame's
+    /// arrival: a heartbeat arriving at the very moment counts (a frame that
+    /// is there wins over a deadline due at the same tick).
+    #[test]
+    fn a_healthy_connection_is_heard_on_its_heartbeat_schedule() {
+        let l = Liveness::new(30);
+        assert_eq!(
+            l.deadline(30 + 59_990, PERIOD, TIMEOUT),
+            30 + 30_000 + TIMEOUT
+        );
+        assert_eq!(
+            l.deadline(30 + 60_000, PERIOD, TIMEOUT),
+            30 + 60_000 + TIMEOUT
+        );
+        // A frame for a step between beats moves it on as well.
+        l.heard(70_000);
+        assert_eq!(l.deadline(70_010, PERIOD, TIMEOUT), 70_000 + TIMEOUT);
+    }
+
+    /// Silent: heard until the last beat it sent, then never again; the
+    /// deadline never moves back, so a timer set from an earlier one fires
+    /// no later than the loss is due.
+    #[test]
+    fn a_silent_connection_is_heard_until_its_last_heartbeat() {
+        let l = Liveness::new(30);
+        let before = l.deadline(20_000, PERIOD, TIMEOUT);
+        l.fell_silent(30_000); // its second beat was its last
+        let due = l.deadline(100_000, PERIOD, TIMEOUT);
+        assert_eq!(due, 30_030 + TIMEOUT);
+        assert!(due >= before);
+        assert_eq!(
+            l.deadline(200_000, PERIOD, TIMEOUT),
+            due,
+            "no beat after silence"
+        );
+        // A frame after its last beat (a step's) still counts.
+        let l = Liveness::new(30);
+        l.heard(45_000);
+        l.fell_silent(30_000);
+        assert_eq!(l.deadline(100_000, PERIOD, TIMEOUT), 45_000 + TIMEOUT);
+    }
+
+    /// A past network instant reads on the calendar with the jumps made
+    /// before it; one made at that instant came after its tick's work.
+    #[test]
+    fn a_network_instant_reads_on_the_calendar_with_the_jumps_before_it() {
+        let start = SimTime(1_000_000);
+        let s = Shared::new(start, 1);
+        s.jump(1_000, 50);
+        s.jump(500, 80);
+        let at = |net| s.calendar_at_network_ms(net).0 - start.0;
+        assert_eq!(at(10), 10);
+        assert_eq!(at(50), 50);
+        assert_eq!(at(51), 51 + 1_000);
+        assert_eq!(at(80), 80 + 1_000);
+        assert_eq!(at(81), 81 + 1_500);
+        // Now, the same as the running calendar.
+        let now = std::time::Duration::from_millis(90);
+        assert_eq!(s.calendar_at_network_ms(90), s.calendar(now));
     }
 }

@@ -45,8 +45,6 @@ pub enum DeviceFrame {
         /// Sync cursor: newest message id the device has.
         last_seen: Option<u32>,
     },
-    /// Liveness ping.
-    Heartbeat,
     /// Logout; the server answers `LoggedOut` and the device closes.
     Logout {
         /// Unbind the token (`None` = profile default).
@@ -307,7 +305,7 @@ mod tests {
     #[tokio::test]
     async fn trailing_bytes_in_a_frame_are_refused() {
         let mut bytes = Vec::new();
-        write_frame(&mut bytes, &DeviceFrame::Heartbeat)
+        write_frame(&mut bytes, &DeviceFrame::Unregister)
             .await
             .unwrap();
         bytes.push(0);
