@@ -378,21 +378,33 @@ fn connection(
             .liveness
             .borrow_mut()
             .insert(device.clone(), liveness.clone());
-        // The heartbeat timeout on network time, moved on by each frame: one
-        // timer for the connection, not one made and dropped per frame (that
-        // churn was a few percent of a 30,000-device run). When it fires, the
-        // heartbeats counted since (see `Liveness`) may move it on again: a
-        // healthy connection's fires about once a minute.
+        // The heartbeat timeout on network time: one timer for the
+        // connection, not one made and dropped per frame (that churn was a few
+        // percent of a 30,000-device run). A healthy connection's heartbeats
+        // always come before it (they are counted, see `Liveness`), so it runs
+        // only once the device fell silent, or where the profile's timeout is
+        // shorter than its heartbeat interval.
+        let mut armed = im.heartbeat_timeout < im.heartbeat_interval;
         let silence = tokio::time::sleep(timeout);
         tokio::pin!(silence);
         loop {
             let frame = match tokio::select! {
                 biased;
-                // The runner jumped the calendar to this silent connection's deadline.
-                _ = liveness.timed_out.notified() => Err(()),
+                _ = liveness.timed_out.notified() => {
+                    if liveness.signalled.get() {
+                        // The runner jumped the calendar to this silent
+                        // connection's deadline.
+                        Err(())
+                    } else {
+                        // The device fell silent: the timer runs from its last beat.
+                        armed = true;
+                        silence.as_mut().reset(host_network_deadline(Duration::ZERO));
+                        continue;
+                    }
+                }
                 // A frame that is there wins over a deadline due at the same tick.
                 r = read_frame::<_, DeviceFrame>(&mut rd) => Ok(r),
-                _ = &mut silence => match im.heartbeat_left(&liveness) {
+                _ = &mut silence, if armed => match im.heartbeat_left(&liveness) {
                     Some(left) => {
                         silence.as_mut().reset(host_network_deadline(left));
                         continue;
@@ -419,9 +431,11 @@ fn connection(
                     return im.lose(&device, conn_id, &current, LossCause::Closed, now);
                 }
             };
-            silence
-                .as_mut()
-                .reset(host_network_deadline(im.heartbeat_timeout));
+            if armed {
+                silence
+                    .as_mut()
+                    .reset(host_network_deadline(im.heartbeat_timeout));
+            }
             liveness.heard(host_network_ms());
             if !current.get() {
                 return; // kicked, logged out or superseded: whatever arrives is ignored

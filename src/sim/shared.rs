@@ -91,7 +91,8 @@ pub struct Liveness {
     pub beats_from_net_ms: Cell<i64>,
     /// The device stopped heartbeating (went silent): no more beats arrive.
     pub beats_stopped: Cell<bool>,
-    /// Wakes the connection's reader to report a heartbeat timeout now.
+    /// Wakes the connection's reader: to report a heartbeat timeout now
+    /// (`signalled`), or to set its timer (the device fell silent).
     pub timed_out: tokio::sync::Notify,
     /// The timeout was signalled; the reader has not reported it yet.
     pub signalled: Cell<bool>,
@@ -118,13 +119,16 @@ impl Liveness {
     }
 
     /// The device fell silent; its last heartbeat was sent `last_beat_ms`
-    /// after its first, and arrives as far after the first's arrival.
+    /// after its first, and arrives as far after the first's arrival. Wakes
+    /// the connection's reader to set its timer: a healthy connection's has
+    /// none to run.
     pub fn fell_silent(&self, last_beat_ms: i64) {
         self.beats_stopped.set(true);
         let beat = self.beats_from_net_ms.get() + last_beat_ms;
         if beat > self.last_frame_net_ms.get() {
             self.last_frame_net_ms.set(beat);
         }
+        self.timed_out.notify_one();
     }
 
     /// When, in network ms, the server gives up on the connection as of
