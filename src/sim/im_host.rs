@@ -8,7 +8,7 @@
 use super::clock::{host_network_deadline, host_network_ms, host_now, record};
 use super::dispatch::{self, Dispatcher};
 use super::shared::{ApiOrder, Liveness, Shared};
-use super::wire::{read_frame, write_frame, DeviceFrame, ServerFrame, WireMsg, IM_PORT};
+use super::wire::{read_frame, write_frame, DeviceFrame, FrameBuf, ServerFrame, WireMsg, IM_PORT};
 use crate::core::io::{Input, Output, ServerConfig, Verdict};
 use crate::core::model::{AppState, DeviceKey, Message, MsgId, Platform};
 use crate::core::server::Server;
@@ -16,9 +16,11 @@ use crate::core::time::SimTime;
 use crate::run::trace::{Event, LossCause, TraceVerdict};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+use tokio::time::Sleep;
 use turmoil::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 /// One live connection as the server registers it.
@@ -310,6 +312,23 @@ pub(crate) fn msg_id(m: &WireMsg) -> MsgId {
     MsgId(m.id)
 }
 
+/// Sets a connection's heartbeat timer `left` from now, making it if need be.
+fn arm(timer: &mut Option<Pin<Box<Sleep>>>, left: Duration) {
+    let at = host_network_deadline(left);
+    match timer {
+        Some(t) => t.as_mut().reset(at),
+        None => *timer = Some(Box::pin(tokio::time::sleep_until(at))),
+    }
+}
+
+/// The timer's expiry, or never where there is no timer.
+async fn expiry(timer: &mut Option<Pin<Box<Sleep>>>) {
+    match timer {
+        Some(t) => t.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// A connection's task. A function returning an `async move` block, not an
 /// `async fn`, for the reason `device_host::device` gives.
 #[expect(
@@ -323,8 +342,10 @@ fn connection(
 ) -> impl std::future::Future<Output = ()> {
     async move {
         let timeout = im.heartbeat_timeout;
+        // Boxed: inline, the login's timer and read would size the task for
+        // all its life (it outlives the login by far).
         let (device, platform, last_seen) =
-            match tokio::time::timeout(timeout, read_frame(&mut rd)).await {
+            match Box::pin(tokio::time::timeout(timeout, read_frame(&mut rd))).await {
                 Ok(Ok(Some(DeviceFrame::Login {
                     device,
                     platform,
@@ -334,7 +355,9 @@ fn connection(
                     _ => {
                         let reason =
                             format!("bad login frame: device {device:?}, platform {platform:?}");
-                        let _ = write_frame(&mut wr, &ServerFrame::LoginRejected { reason }).await;
+                        let _ =
+                            Box::pin(write_frame(&mut wr, &ServerFrame::LoginRejected { reason }))
+                                .await;
                         return;
                     }
                 },
@@ -384,9 +407,15 @@ fn connection(
         // always come before it (they are counted, see `Liveness`), so it runs
         // only once the device fell silent, or where the profile's timeout is
         // shorter than its heartbeat interval.
-        let mut armed = im.heartbeat_timeout < im.heartbeat_interval;
-        let silence = tokio::time::sleep(timeout);
-        tokio::pin!(silence);
+        // Boxed and made only when armed: most connections never need it,
+        // and inline it was a fifth of the task.
+        let mut silence: Option<Pin<Box<Sleep>>> = None;
+        // Cancel-safe: the timer's branches go round the loop again, and a
+        // frame half read must not be lost when they do.
+        let mut frames = FrameBuf::default();
+        if im.heartbeat_timeout < im.heartbeat_interval {
+            arm(&mut silence, timeout);
+        }
         loop {
             let frame = match tokio::select! {
                 biased;
@@ -397,16 +426,15 @@ fn connection(
                         Err(())
                     } else {
                         // The device fell silent: the timer runs from its last beat.
-                        armed = true;
-                        silence.as_mut().reset(host_network_deadline(Duration::ZERO));
+                        arm(&mut silence, Duration::ZERO);
                         continue;
                     }
                 }
                 // A frame that is there wins over a deadline due at the same tick.
-                r = read_frame::<_, DeviceFrame>(&mut rd) => Ok(r),
-                _ = &mut silence, if armed => match im.heartbeat_left(&liveness) {
+                r = frames.read::<_, DeviceFrame>(&mut rd) => Ok(r),
+                _ = expiry(&mut silence) => match im.heartbeat_left(&liveness) {
                     Some(left) => {
-                        silence.as_mut().reset(host_network_deadline(left));
+                        arm(&mut silence, left);
                         continue;
                     }
                     None => Err(()),
@@ -431,10 +459,8 @@ fn connection(
                     return im.lose(&device, conn_id, &current, LossCause::Closed, now);
                 }
             };
-            if armed {
-                silence
-                    .as_mut()
-                    .reset(host_network_deadline(im.heartbeat_timeout));
+            if silence.is_some() {
+                arm(&mut silence, im.heartbeat_timeout);
             }
             liveness.heard(host_network_ms());
             if !current.get() {
