@@ -262,7 +262,7 @@ enum Command {
         /// scale, mocks, conform, devices. `devices` (the scaling curve at 1k,
         /// 10k and 100k devices, each in a process of its own: memory per
         /// device, the logins' time, time per push over the sends alone;
-        /// about 3 minutes and 1.2 GB) runs only when named.
+        /// under a minute and 1.1 GB) runs only when named.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
         /// One point of the `devices` curve, in a process of its own (the
