@@ -257,11 +257,11 @@ impl Device {
                     self.silent = true;
                     let key = self.key();
                     // The beats it sent before falling silent: at the
-                    // connection's start and every interval after, strictly
-                    // before now (an order is served before a beat due in
-                    // the same poll).
+                    // connection's start and every interval after, up to now
+                    // included (a beat's timer fires as a tick begins, before
+                    // the order reaches the device: the frames sent it).
                     let period = heartbeat_interval.as_millis() as i64;
-                    let since = host_network_ms() - 1 - self.beats_from_ms;
+                    let since = host_network_ms() - self.beats_from_ms;
                     if let Some(l) = self.shared.liveness.borrow().get(&key) {
                         l.fell_silent(since.max(0) / period * period);
                     }

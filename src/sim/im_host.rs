@@ -1,5 +1,6 @@
 //! The `im` host: the reference push pipeline's shell. It accepts device
-//! connections (login, heartbeats, app state, bind, logout), serves the API
+//! connections (login, app state, bind, logout; heartbeats are counted, see
+//! `Liveness`), serves the API
 //! orders of the runner (send, settings), feeds everything to the pure
 //! [`Server`](crate::core::server::Server) with the calendar `now`, and carries
 //! its outputs out: frames to devices, trace events, and push jobs to the
@@ -251,9 +252,6 @@ impl Im {
         }
     }
 
-    /// The connection `conn_id` of `device` is gone; `last_contact` is when its
-    /// last frame arrived (PRS-09 counts absence from there). `current` is
-    /// the connection's flag (see [`Conn::current`]).
     /// How long a connection's heartbeat timer should run on, now that it
     /// has fired: `None` when the timeout is due (see [`Liveness::deadline`]).
     fn heartbeat_left(&self, liveness: &Liveness) -> Option<Duration> {
@@ -266,6 +264,9 @@ impl Im {
         (due > now).then(|| Duration::from_millis((due - now) as u64))
     }
 
+    /// The connection `conn_id` of `device` is gone; `last_contact` is when its
+    /// last frame or heartbeat arrived (PRS-09 counts absence from there).
+    /// `current` is the connection's flag (see [`Conn::current`]).
     fn lose(
         &self,
         device: &DeviceKey,
