@@ -42,13 +42,8 @@ pub fn line() {
 /// includes what they freed, which the allocator hands back while this one
 /// runs (it read 0.08–0.17× after them, 1.00× alone).
 pub fn line_alone() {
-    let child = std::env::current_exe().and_then(|exe| {
-        std::process::Command::new(exe)
-            .args(["bench", "--only", "mocks"])
-            .output()
-    });
-    match child {
-        Ok(out) => String::from_utf8_lossy(&out.stdout)
+    match super::in_own_process(&["bench", "--only", "mocks"]) {
+        Ok(out) => out
             .lines()
             .filter(|l| l.starts_with("mocks:"))
             .for_each(|l| println!("{l}")),

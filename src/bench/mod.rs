@@ -155,16 +155,19 @@ pub fn devices_scenario(n: usize) -> String {
 /// memory an earlier one freed.
 fn devices_lines() {
     for n in [1_000, 10_000, 100_000] {
-        let child = std::env::current_exe().and_then(|exe| {
-            std::process::Command::new(exe)
-                .args(["bench", "--devices-point", &n.to_string()])
-                .output()
-        });
-        match child {
-            Ok(out) => print!("{}", String::from_utf8_lossy(&out.stdout)),
+        match in_own_process(&["bench", "--devices-point", &n.to_string()]) {
+            Ok(out) => print!("{out}"),
             Err(e) => return println!("devices: skipped (cannot start a process: {e})"),
         }
     }
+}
+
+/// What this binary prints with `args`, run as a process of its own: a
+/// figure that reads the process's memory must not share it.
+fn in_own_process(args: &[&str]) -> std::io::Result<String> {
+    let exe = std::env::current_exe()?;
+    let out = std::process::Command::new(exe).args(args).output()?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Devices in the run that prices what every run holds whatever its size:

@@ -198,9 +198,10 @@ impl Owners {
 /// merged trace beside it, with the world still standing, was the peak of
 /// a 100,000-device run (two copies of 454,000 entries).
 pub fn merge(mut trace: Vec<TraceEntry>, mut observed: Vec<TraceEntry>) -> Vec<TraceEntry> {
-    observed.sort_by_key(|e| e.at); // stable: journal order within a time
-                                    // Where each observed event goes: before the first trace event, from
-                                    // the previous one's place on, that happened after it.
+    // Stable: journal order within a time.
+    observed.sort_by_key(|e| e.at);
+    // Where each observed event goes: before the first trace event, from
+    // the previous one's place on, that happened after it.
     let mut places = Vec::with_capacity(observed.len());
     let mut next = observed.iter().peekable();
     for (i, e) in trace.iter().enumerate() {
@@ -221,13 +222,12 @@ pub fn merge(mut trace: Vec<TraceEntry>, mut observed: Vec<TraceEntry>) -> Vec<T
     let mut read = trace.len();
     trace.resize_with(trace.len() + observed.len(), filler);
     let mut write = trace.len();
-    while let (Some(o), Some(&place)) = (observed.pop(), places.last()) {
+    for (o, place) in observed.into_iter().zip(places).rev() {
         while read > place {
             read -= 1;
             write -= 1;
             trace.swap(read, write);
         }
-        places.pop();
         write -= 1;
         trace[write] = o;
     }

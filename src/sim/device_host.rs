@@ -10,9 +10,10 @@
 //! spent nearly all its time on 11.3 million of them (`bench --only
 //! devices`). So the server counts a healthy connection's beats on the same
 //! schedule without receiving them ([`super::shared::Liveness`]), and a device
-//! that goes silent tells it how many it sent: the timeout is the same to
-//! the millisecond (the scenario
-//! `presence/silent_timeout_counts_from_the_last_heartbeat` pins it).
+//! that goes silent tells it how long it had been beating: the timeout falls
+//! where the frames put it (the `presence/silent_*heartbeat*` scenarios pin
+//! it), save one tick where a beat was the only message in flight when the
+//! world would have gone quiet.
 //!
 //! Each device finishes one order at a time and tells the runner when the
 //! server has answered, so steps sharing an `at` run in file order.
@@ -29,14 +30,12 @@ use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
 use futures_util::StreamExt;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver as TokioReceiver;
 use turmoil::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 /// Runs the devices host until the simulation ends.
 pub(crate) async fn serve(
     shared: Rc<Shared>,
-    heartbeat_interval: Duration,
     mut rx: TokioReceiver<DeviceOrder>,
 ) -> turmoil::Result {
     // futures channels, not tokio's: an idle one holds a single node, where
@@ -57,7 +56,7 @@ pub(crate) async fn serve(
                 awaiting: Awaiting::Nothing,
                 order_seq: 0,
             };
-            tokio::task::spawn_local(device(d, heartbeat_interval, rx));
+            tokio::task::spawn_local(device(d, rx));
             tx
         });
         tx.unbounded_send(Box::new((order.seq, order.cmd)))
@@ -126,7 +125,6 @@ async fn next_incoming(link: &mut Option<Link>) -> Incoming {
 )]
 fn device(
     mut d: Device,
-    heartbeat_interval: Duration,
     mut orders: UnboundedReceiver<Box<(u32, DeviceCmd)>>,
 ) -> impl std::future::Future<Output = ()> {
     async move {
@@ -138,7 +136,7 @@ fn device(
                 incoming = next_incoming(&mut d.link), if !d.silent => Box::pin(d.on_incoming(incoming)).await,
                 Some(order) = orders.next() => {
                     let (seq, cmd) = *order;
-                    Box::pin(d.on_order(seq, cmd, heartbeat_interval)).await
+                    Box::pin(d.on_order(seq, cmd)).await
                 }
             }
         }
@@ -191,7 +189,7 @@ impl Device {
         }
     }
 
-    async fn on_order(&mut self, seq: u32, cmd: DeviceCmd, heartbeat_interval: Duration) {
+    async fn on_order(&mut self, seq: u32, cmd: DeviceCmd) {
         assert_eq!(
             self.awaiting,
             Awaiting::Nothing,
@@ -256,14 +254,8 @@ impl Device {
                 if self.link.is_some() && !self.silent {
                     self.silent = true;
                     let key = self.key();
-                    // The beats it sent before falling silent: at the
-                    // connection's start and every interval after, up to now
-                    // included (a beat's timer fires as a tick begins, before
-                    // the order reaches the device: the frames sent it).
-                    let period = heartbeat_interval.as_millis() as i64;
-                    let since = host_network_ms() - self.beats_from_ms;
                     if let Some(l) = self.shared.liveness.borrow().get(&key) {
-                        l.fell_silent(since.max(0) / period * period);
+                        l.fell_silent(host_network_ms() - self.beats_from_ms);
                     }
                     self.shared.silent.borrow_mut().insert(key);
                 }

@@ -252,15 +252,15 @@ impl Im {
         }
     }
 
-    /// How long a connection's heartbeat timer should run on, now that it
-    /// has fired: `None` when the timeout is due (see [`Liveness::deadline`]).
+    /// How long a connection's heartbeat timer should run from now: `None`
+    /// when the timeout is due (see [`Liveness::deadline`]), or the runner
+    /// says it is (it jumped the calendar to it, `signalled`).
     fn heartbeat_left(&self, liveness: &Liveness) -> Option<Duration> {
+        if liveness.signalled.get() {
+            return None;
+        }
         let now = host_network_ms();
-        let due = liveness.deadline(
-            now,
-            self.heartbeat_interval.as_millis() as i64,
-            self.heartbeat_timeout.as_millis() as i64,
-        );
+        let due = liveness.deadline(now, self.heartbeat_timeout.as_millis() as i64);
         (due > now).then(|| Duration::from_millis((due - now) as u64))
     }
 
@@ -397,7 +397,8 @@ fn connection(
         if !current.get() {
             return; // rejected
         }
-        let liveness = Rc::new(Liveness::new(host_network_ms()));
+        let period_ms = im.heartbeat_interval.as_millis() as i64;
+        let liveness = Rc::new(Liveness::new(host_network_ms(), period_ms));
         im.shared
             .liveness
             .borrow_mut()
@@ -407,12 +408,11 @@ fn connection(
         // percent of a 30,000-device run). A healthy connection's heartbeats
         // always come before it (they are counted, see `Liveness`), so it runs
         // only once the device fell silent, or where the profile's timeout is
-        // shorter than its heartbeat interval.
-        // Boxed and made only when armed: most connections never need it,
-        // and inline it was a fifth of the task.
+        // shorter than its heartbeat interval. Boxed and made only then: inline
+        // it was a fifth of the task.
         let mut silence: Option<Pin<Box<Sleep>>> = None;
-        // Cancel-safe: the timer's branches go round the loop again, and a
-        // frame half read must not be lost when they do.
+        // Cancel-safe: a wake to check the timeout goes round the loop again,
+        // and a frame half read must not be lost when it does.
         let mut frames = FrameBuf::default();
         if im.heartbeat_timeout < im.heartbeat_interval {
             arm(&mut silence, timeout);
@@ -420,28 +420,19 @@ fn connection(
         loop {
             let frame = match tokio::select! {
                 biased;
-                _ = liveness.timed_out.notified() => {
-                    if liveness.signalled.get() {
-                        // The runner jumped the calendar to this silent
-                        // connection's deadline.
-                        Err(())
-                    } else {
-                        // The device fell silent: the timer runs from its last beat.
-                        arm(&mut silence, Duration::ZERO);
-                        continue;
-                    }
-                }
+                // The device fell silent, or the runner jumped the calendar
+                // to this silent connection's deadline.
+                _ = liveness.timed_out.notified() => None,
                 // A frame that is there wins over a deadline due at the same tick.
-                r = frames.read::<_, DeviceFrame>(&mut rd) => Ok(r),
-                _ = expiry(&mut silence) => match im.heartbeat_left(&liveness) {
-                    Some(left) => {
+                r = frames.read::<_, DeviceFrame>(&mut rd) => Some(r),
+                _ = expiry(&mut silence) => None,
+            } {
+                // A wake to check the timeout: due, or the timer runs on.
+                None => {
+                    if let Some(left) = im.heartbeat_left(&liveness) {
                         arm(&mut silence, left);
                         continue;
                     }
-                    None => Err(()),
-                },
-            } {
-                Err(()) => {
                     // Last contact: the last frame or heartbeat heard, on the
                     // calendar as it read then.
                     let heard = liveness.last_frame_net_ms.get();
@@ -454,8 +445,8 @@ fn connection(
                         last_contact,
                     );
                 }
-                Ok(Ok(Some(frame))) => frame,
-                Ok(_) => {
+                Some(Ok(Some(frame))) => frame,
+                Some(_) => {
                     let now = host_now(&im.shared);
                     return im.lose(&device, conn_id, &current, LossCause::Closed, now);
                 }

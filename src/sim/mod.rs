@@ -12,9 +12,25 @@ pub mod vendor_host;
 pub mod wire;
 pub mod world;
 
-/// The size of the future a three-argument task function returns: the
-/// state its task holds for as long as it runs (tests keep it small).
+/// The size of the future a task function returns: the state its task
+/// holds for as long as it runs (tests keep it small).
 #[cfg(test)]
-fn future_size<A, B, C, Fut, F: FnOnce(A, B, C) -> Fut>(_: &F) -> usize {
-    std::mem::size_of::<Fut>()
+fn future_size<Args, F: TaskFn<Args>>(_: &F) -> usize {
+    std::mem::size_of::<F::Fut>()
+}
+
+/// A task function of two or three arguments, for [`future_size`].
+#[cfg(test)]
+trait TaskFn<Args> {
+    type Fut;
+}
+
+#[cfg(test)]
+impl<A, B, Fut, F: FnOnce(A, B) -> Fut> TaskFn<(A, B)> for F {
+    type Fut = Fut;
+}
+
+#[cfg(test)]
+impl<A, B, C, Fut, F: FnOnce(A, B, C) -> Fut> TaskFn<(A, B, C)> for F {
+    type Fut = Fut;
 }

@@ -79,9 +79,9 @@ pub struct ApiOrder {
 ///
 /// Heartbeats are counted, not received (see `device_host`): they arrive
 /// from `beats_from_net_ms` (the login frame's arrival, which the first beat
-/// shares) every interval of network time, until the device falls silent
-/// and says how many it sent.
-#[derive(Debug, Default)]
+/// shares) every `period_ms` of network time, until the device falls silent
+/// and says how long it had been beating.
+#[derive(Debug)]
 pub struct Liveness {
     /// The network time (ms) of the last frame or heartbeat heard:
     /// heartbeats and their timeout live on network time, which calendar
@@ -89,6 +89,8 @@ pub struct Liveness {
     pub last_frame_net_ms: Cell<i64>,
     /// When the connection's heartbeats started arriving (network ms).
     pub beats_from_net_ms: Cell<i64>,
+    /// The devices' heartbeat interval, ms.
+    pub period_ms: i64,
     /// The device stopped heartbeating (went silent): no more beats arrive.
     pub beats_stopped: Cell<bool>,
     /// Wakes the connection's reader: to report a heartbeat timeout now
@@ -104,12 +106,27 @@ pub struct Liveness {
 
 impl Liveness {
     /// A connection whose login frame, and first heartbeat, arrived at
-    /// network time `net_ms`.
-    pub fn new(net_ms: i64) -> Liveness {
-        let l = Liveness::default();
-        l.beats_from_net_ms.set(net_ms);
-        l.heard(net_ms);
-        l
+    /// network time `net_ms`, heartbeating every `period_ms`.
+    pub fn new(net_ms: i64, period_ms: i64) -> Liveness {
+        Liveness {
+            last_frame_net_ms: Cell::new(net_ms),
+            beats_from_net_ms: Cell::new(net_ms),
+            period_ms: period_ms.max(1),
+            beats_stopped: Cell::new(false),
+            timed_out: tokio::sync::Notify::new(),
+            signalled: Cell::new(false),
+            credit_ms: Cell::new(0),
+        }
+    }
+
+    /// Hears the beats sent in the first `beating_ms` of the connection:
+    /// at its start and every period after, up to `beating_ms` included.
+    fn heard_beats_for(&self, beating_ms: i64) {
+        let beat =
+            self.beats_from_net_ms.get() + beating_ms.max(0) / self.period_ms * self.period_ms;
+        if beat > self.last_frame_net_ms.get() {
+            self.last_frame_net_ms.set(beat);
+        }
     }
 
     /// A frame arrived at network time `net_ms`.
@@ -118,31 +135,26 @@ impl Liveness {
         self.credit_ms.set(0);
     }
 
-    /// The device fell silent; its last heartbeat was sent `last_beat_ms`
-    /// after its first, and arrives as far after the first's arrival. Wakes
-    /// the connection's reader to set its timer: a healthy connection's has
+    /// The device fell silent after beating for `beating_ms` (from its first
+    /// beat to the silence; a beat due at that very moment went out, its
+    /// timer firing as the tick began). Each beat arrives as long after the
+    /// first's arrival as it was sent after the first. Wakes the
+    /// connection's reader to set its timer: a healthy connection's has
     /// none to run.
-    pub fn fell_silent(&self, last_beat_ms: i64) {
+    pub fn fell_silent(&self, beating_ms: i64) {
+        self.heard_beats_for(beating_ms);
         self.beats_stopped.set(true);
-        let beat = self.beats_from_net_ms.get() + last_beat_ms;
-        if beat > self.last_frame_net_ms.get() {
-            self.last_frame_net_ms.set(beat);
-        }
         self.timed_out.notify_one();
     }
 
     /// When, in network ms, the server gives up on the connection as of
     /// `now_ms`: `timeout_ms` after the last frame or heartbeat heard, the
-    /// heartbeats of a device still beating (every `period_ms`) counted up
-    /// to now. Never earlier than a deadline computed before, so a timer
-    /// set from one fires no later than the loss is due.
-    pub fn deadline(&self, now_ms: i64, period_ms: i64, timeout_ms: i64) -> i64 {
+    /// heartbeats of a device still beating counted up to now. Never
+    /// earlier than a deadline computed before, so a timer set from one
+    /// fires no later than the loss is due.
+    pub fn deadline(&self, now_ms: i64, timeout_ms: i64) -> i64 {
         if !self.beats_stopped.get() {
-            let from = self.beats_from_net_ms.get();
-            let beat = from + (now_ms - from).max(0) / period_ms * period_ms;
-            if beat > self.last_frame_net_ms.get() {
-                self.last_frame_net_ms.set(beat);
-            }
+            self.heard_beats_for(now_ms - self.beats_from_net_ms.get());
         }
         self.last_frame_net_ms.get() + timeout_ms
     }
@@ -366,18 +378,12 @@ mod tests {
     /// is there wins over a deadline due at the same tick).
     #[test]
     fn a_healthy_connection_is_heard_on_its_heartbeat_schedule() {
-        let l = Liveness::new(30);
-        assert_eq!(
-            l.deadline(30 + 59_990, PERIOD, TIMEOUT),
-            30 + 30_000 + TIMEOUT
-        );
-        assert_eq!(
-            l.deadline(30 + 60_000, PERIOD, TIMEOUT),
-            30 + 60_000 + TIMEOUT
-        );
+        let l = Liveness::new(30, PERIOD);
+        assert_eq!(l.deadline(30 + 59_990, TIMEOUT), 30 + 30_000 + TIMEOUT);
+        assert_eq!(l.deadline(30 + 60_000, TIMEOUT), 30 + 60_000 + TIMEOUT);
         // A frame for a step between beats moves it on as well.
         l.heard(70_000);
-        assert_eq!(l.deadline(70_010, PERIOD, TIMEOUT), 70_000 + TIMEOUT);
+        assert_eq!(l.deadline(70_010, TIMEOUT), 70_000 + TIMEOUT);
     }
 
     /// Silent: heard until the last beat it sent, then never again; the
@@ -385,22 +391,18 @@ mod tests {
     /// no later than the loss is due.
     #[test]
     fn a_silent_connection_is_heard_until_its_last_heartbeat() {
-        let l = Liveness::new(30);
-        let before = l.deadline(20_000, PERIOD, TIMEOUT);
-        l.fell_silent(30_000); // its second beat was its last
-        let due = l.deadline(100_000, PERIOD, TIMEOUT);
+        let l = Liveness::new(30, PERIOD);
+        let before = l.deadline(20_000, TIMEOUT);
+        l.fell_silent(30_000 + 20_000); // its second beat was its last
+        let due = l.deadline(100_000, TIMEOUT);
         assert_eq!(due, 30_030 + TIMEOUT);
         assert!(due >= before);
-        assert_eq!(
-            l.deadline(200_000, PERIOD, TIMEOUT),
-            due,
-            "no beat after silence"
-        );
+        assert_eq!(l.deadline(200_000, TIMEOUT), due, "no beat after silence");
         // A frame after its last beat (a step's) still counts.
-        let l = Liveness::new(30);
+        let l = Liveness::new(30, PERIOD);
         l.heard(45_000);
         l.fell_silent(30_000);
-        assert_eq!(l.deadline(100_000, PERIOD, TIMEOUT), 45_000 + TIMEOUT);
+        assert_eq!(l.deadline(100_000, TIMEOUT), 45_000 + TIMEOUT);
     }
 
     /// A past network instant reads on the calendar with the jumps made

@@ -77,7 +77,6 @@ pub fn build<'a>(
         im_host::serve(shared, config, dcfg, rx)
     });
 
-    let interval = Duration::from_secs(plan.server.profile.heartbeat_interval_s as u64);
     let hosts = plan.devices.len().div_ceil(DEVICES_PER_HOST).max(1);
     let mut devices = Vec::with_capacity(hosts);
     for n in 0..hosts {
@@ -90,7 +89,7 @@ pub fn build<'a>(
         };
         sim.host(name, move || {
             let (shared, rx) = dev_args();
-            device_host::serve(shared, interval, rx)
+            device_host::serve(shared, rx)
         });
     }
     World {
