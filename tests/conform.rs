@@ -102,9 +102,7 @@ fn fake_sut(other: Option<&'static str>) -> String {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             std::thread::spawn(move || {
-                let mut buf = [0u8; 65536];
-                let n = stream.read(&mut buf).unwrap_or(0);
-                let head = String::from_utf8_lossy(&buf[..n]);
+                let head = read_request(&mut stream);
                 let (status, body) = if head.starts_with("GET /capabilities") {
                     (
                         "200 OK",
@@ -125,6 +123,34 @@ fn fake_sut(other: Option<&'static str>) -> String {
         }
     });
     url
+}
+
+/// A whole HTTP request, head and body: answered and closed with part of
+/// it unread, the connection is reset under the client, which then reports
+/// the SUT unreachable (seen in CI when a body came in a second segment).
+fn read_request(stream: &mut std::net::TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&got);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if got.len() >= end + 4 + length {
+                return text.into_owned();
+            }
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return String::from_utf8_lossy(&got).into_owned(),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
 }
 
 /// The first `n` corpus scenarios `sut`'s capabilities cover (there must be `n`).
