@@ -254,6 +254,12 @@ enum Command {
     },
     /// Measure: corpus, a 7-virtual-day scenario, the decision core, the vendor
     /// bridge, and a 10,000-device scale run (release build; figures, not tests).
+    ///
+    /// Each figure stands beside an anchor measured in the same run, as a
+    /// ratio. The week and the bridge also split their wall time: vendor
+    /// exchanges as the run paid them against the same exchanges as bare
+    /// round trips (a call between other work finds colder caches),
+    /// turmoil's stepping, and the rest, which is the pipeline's own work.
     Bench {
         /// The corpus folder to time.
         #[arg(default_value = "scenarios")]
@@ -262,7 +268,7 @@ enum Command {
         /// scale, mocks, conform, devices. `devices` (the scaling curve at 1k,
         /// 10k and 100k devices, each in a process of its own: memory per
         /// device, the logins' time, time per push over the sends alone;
-        /// under a minute and 1.1 GB) runs only when named.
+        /// under a minute and about 1 GB) runs only when named.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
         /// One point of the `devices` curve, in a process of its own (the
