@@ -726,7 +726,8 @@ fn machine_line(cores: usize, pinned: &crate::run::affinity::Pinned) {
 const ROUNDS: usize = 3;
 
 /// The better of the best so far and this round's figure (`better` is
-/// `f64::min` for a time, `f64::max` for a rate); a round that failed keeps
+/// `f64::min` for a time, `f64::max` for a rate, `FloorTime::lower` for a
+/// floor); a round that failed keeps
 /// the best, and the latest failure stands only while nothing succeeded.
 fn best_of<T>(
     was: Result<T, String>,
@@ -804,10 +805,10 @@ fn bridge_line() {
                 stepping: run.ticks as f64 * step,
             };
             println!(
-                "bridge: per push {:.1} µs; where the time goes: {} ({ticks_per_push:.1} ticks × {:.2} µs idle step)",
+                "bridge: per push {:.1} µs, {ticks_per_push:.1} ticks × {:.2} µs idle step; where the time goes: {}",
                 per_push * 1e6,
-                split.describe(""),
                 step * 1e6,
+                split.describe(""),
             );
         }
         Err(e) => println!("bridge: bare round trips skipped ({e})"),
