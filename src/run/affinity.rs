@@ -20,8 +20,9 @@
 /// The calling thread held on one CPU until dropped; then its CPU set is
 /// what it was.
 pub struct Pinned {
+    /// The set to restore and the CPU held, when pinned.
     #[cfg(target_os = "linux")]
-    was: Option<rustix::thread::CpuSet>,
+    was: Option<(rustix::thread::CpuSet, usize)>,
 }
 
 impl Pinned {
@@ -39,7 +40,7 @@ impl Pinned {
     pub fn to(nth: Option<usize>) -> Pinned {
         #[cfg(target_os = "linux")]
         {
-            use rustix::thread::{sched_getaffinity, sched_getcpu, sched_setaffinity, CpuSet};
+            use rustix::thread::{sched_getaffinity, sched_setaffinity, CpuSet};
             if std::env::var("PUSHSIM_PIN").is_ok_and(|v| v == "0") {
                 return Pinned { was: None };
             }
@@ -48,14 +49,17 @@ impl Pinned {
             };
             let allowed: Vec<usize> = (0..CpuSet::MAX_CPU).filter(|&c| was.is_set(c)).collect();
             let cpu = match nth {
-                Some(n) if !allowed.is_empty() => allowed[n % allowed.len()],
-                _ => sched_getcpu(),
+                Some(n) if !allowed.is_empty() => Some(allowed[n % allowed.len()]),
+                _ => current_cpu(),
+            };
+            let Some(cpu) = cpu.filter(|c| allowed.contains(c)) else {
+                return Pinned { was: None };
             };
             let mut one = CpuSet::new();
             one.set(cpu);
             let pinned = sched_setaffinity(None, &one).is_ok();
             Pinned {
-                was: pinned.then_some(was),
+                was: pinned.then_some((was, cpu)),
             }
         }
         #[cfg(not(target_os = "linux"))]
@@ -66,7 +70,7 @@ impl Pinned {
     pub fn cpu(&self) -> Option<usize> {
         #[cfg(target_os = "linux")]
         {
-            self.was.as_ref().map(|_| rustix::thread::sched_getcpu())
+            self.was.as_ref().map(|&(_, cpu)| cpu)
         }
         #[cfg(not(target_os = "linux"))]
         None
@@ -76,15 +80,34 @@ impl Pinned {
 impl Drop for Pinned {
     fn drop(&mut self) {
         #[cfg(target_os = "linux")]
-        if let Some(was) = self.was.take() {
+        if let Some((was, _)) = self.was.take() {
             let _ = rustix::thread::sched_setaffinity(None, &was);
         }
     }
 }
 
+/// The CPU the calling thread last ran on: field 39 of
+/// `/proc/thread-self/stat`. Not `sched_getcpu`: rustix reads that from the
+/// vDSO, and its vDSO set-up crashed the binary under valgrind (a segfault
+/// in `rustix::backend::param::auxv::check_elf_base`), so no run could be
+/// profiled with callgrind.
+#[cfg(target_os = "linux")]
+fn current_cpu() -> Option<usize> {
+    processor_of(&std::fs::read_to_string("/proc/thread-self/stat").ok()?)
+}
+
+/// The `processor` field of a `stat` line. The command name (field 2) is in
+/// parentheses and may itself hold spaces and parentheses, so fields are
+/// counted from the last `)`: the state, field 3, comes first.
+#[cfg(target_os = "linux")]
+fn processor_of(stat: &str) -> Option<usize> {
+    let fields = &stat[stat.rfind(')')? + 1..];
+    fields.split_whitespace().nth(39 - 3)?.parse().ok()
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    use super::Pinned;
+    use super::{processor_of, Pinned};
     use rustix::thread::sched_getaffinity;
 
     fn cpus() -> Vec<usize> {
@@ -117,6 +140,25 @@ mod tests {
         })
         .join()
         .expect("the pinned thread's checks pass");
+    }
+
+    /// A real line of `/proc/<pid>/stat` (processor 1), and the same with a
+    /// command name that holds spaces and a `)`, which would shift a naive
+    /// split.
+    #[test]
+    fn the_processor_is_field_39_counted_past_the_command_name() {
+        let line = "1170 (cat) R 1167 1167 8604 0 -1 4194304 126 0 0 0 0 0 0 0 20 0 1 0 \
+                    1139332 3133440 362 18446744073709551615 94903069323264 94903069343145 \
+                    140720532447856 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 94903069359152";
+        assert_eq!(processor_of(line), Some(1));
+        let odd = line.replace("(cat)", "(a b) (c)");
+        assert_eq!(processor_of(&odd), Some(1));
+        assert_eq!(processor_of("1170 (cat) R 1167"), None, "too short");
+        assert_eq!(processor_of("no name here"), None);
+        // This machine's own line names a CPU the thread may run on.
+        let own = std::fs::read_to_string("/proc/thread-self/stat").expect("procfs");
+        let cpu = processor_of(&own).expect("a processor field");
+        assert!(cpus().contains(&cpu), "{cpu} not in {:?}", cpus());
     }
 
     /// Shards take the allowed CPUs in turn, counted round.
