@@ -185,8 +185,12 @@ impl MockFleet {
     }
 
     /// What a vendor's mock received: its journal after `since`, as the control
-    /// route shows it.
-    pub fn journal(&self, vendor: Vendor, since: u64) -> Vec<super::journal::Entry> {
+    /// route shows it (shared with the journal, not copied).
+    pub fn journal(
+        &self,
+        vendor: Vendor,
+        since: u64,
+    ) -> Vec<std::sync::Arc<super::journal::Entry>> {
         match self.mocks.get(&vendor).map(|r| r.model.lock()) {
             Some(Ok(m)) => m.journal.since(since).cloned().collect(),
             _ => Vec::new(),

@@ -11,6 +11,7 @@ use crate::core::time::SimTime;
 use crate::vendor::{HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// At most this many entries are kept.
 pub const MAX_ENTRIES: usize = 10_000;
@@ -71,10 +72,11 @@ fn body_json(v: &mut Value, key: &str, body: &[u8], full_len: usize) {
     }
 }
 
-/// The bounded journal of one mock.
+/// The bounded journal of one mock. Entries are shared, not copied, with
+/// whoever reads them: a run's observer takes every push as it happens.
 #[derive(Debug, Default)]
 pub struct Journal {
-    entries: VecDeque<Entry>,
+    entries: VecDeque<Arc<Entry>>,
     bytes: usize,
     next_seq: u64,
     dropped: u64,
@@ -97,7 +99,7 @@ impl Journal {
             response,
         };
         self.bytes += entry.bytes();
-        self.entries.push_back(entry);
+        self.entries.push_back(Arc::new(entry));
         while self.entries.len() > MAX_ENTRIES || self.bytes > MAX_BYTES {
             let Some(old) = self.entries.pop_front() else {
                 break;
@@ -108,7 +110,7 @@ impl Journal {
     }
 
     /// The entries after `since` (a `seq`; 0 for all kept), oldest first.
-    pub fn since(&self, since: u64) -> impl Iterator<Item = &Entry> {
+    pub fn since(&self, since: u64) -> impl Iterator<Item = &Arc<Entry>> {
         let start = self.entries.partition_point(|e| e.seq <= since);
         self.entries.range(start..)
     }

@@ -15,6 +15,7 @@ use crate::mock::journal::Entry;
 use crate::scenario::plan::{Action, Plan};
 use crate::vendor::{self, DecodeError};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// What the mocks have journaled so far, collected while the run goes on so
 /// the journals' bounds never lose a request unseen.
@@ -22,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Observer {
     /// Per vendor, the last journal `seq` taken.
     taken: BTreeMap<Vendor, u64>,
-    entries: Vec<(Vendor, Entry)>,
+    entries: Vec<(Vendor, Arc<Entry>)>,
     /// Requests a journal evicted before they were taken.
     lost: u64,
 }
