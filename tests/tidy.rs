@@ -55,7 +55,7 @@ const TIMING_ALLOWED: &[&str] = &[
     "src/cli/run.rs",
     "src/cli/conform.rs",
     // The bridge's meter of its blocking calls, read by `bench` only.
-    "src/sim/vendor_host.rs",
+    "src/sim/meter.rs",
 ];
 
 /// The file allowed to read tokio's clock inside the simulation, which is no

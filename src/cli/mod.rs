@@ -259,7 +259,8 @@ enum Command {
     /// ratio. The week and the bridge also split their wall time: vendor
     /// exchanges as the run paid them against the same exchanges as bare
     /// round trips (a call between other work finds colder caches),
-    /// turmoil's stepping, and the rest, which is the pipeline's own work.
+    /// turmoil's stepping, and the rest, which is the pipeline's and the
+    /// harness's own work.
     Bench {
         /// The corpus folder to time.
         #[arg(default_value = "scenarios")]

@@ -73,7 +73,8 @@ fn body_json(v: &mut Value, key: &str, body: &[u8], full_len: usize) {
 }
 
 /// The bounded journal of one mock. Entries are shared, not copied, with
-/// whoever reads them: a run's observer takes every push as it happens.
+/// whoever reads them: a run's observer drains the journal while the run
+/// goes on.
 #[derive(Debug, Default)]
 pub struct Journal {
     entries: VecDeque<Arc<Entry>>,

@@ -142,7 +142,8 @@ mod tests {
         .expect("the pinned thread's checks pass");
     }
 
-    /// A real line of `/proc/<pid>/stat` (processor 1), and the same with a
+    /// The first 45 fields of a real `/proc/<pid>/stat` line (processor 1),
+    /// and the same with a
     /// command name that holds spaces and a `)`, which would shift a naive
     /// split.
     #[test]

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod device_host;
 pub mod dispatch;
 pub mod im_host;
+pub mod meter;
 pub mod shared;
 pub mod vendor_host;
 pub mod wire;

@@ -8,37 +8,8 @@ use super::wire::{read_frame, write_frame, BridgeCall, BridgeReply, BRIDGE_PORT}
 use crate::core::model::Vendor;
 use crate::core::time::SimTime;
 use crate::mock::LATENCY_HEADER;
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
-
-thread_local! {
-    /// Wall time this thread spent in blocking vendor calls, and how many:
-    /// what `pushsim bench` sets against bare round trips (a call inside a
-    /// run finds colder caches than the same call in a tight loop). It is a
-    /// meter on the harness's side of the bridge: nothing in the simulation
-    /// reads it, so no wall-clock time reaches a trace.
-    static EXCHANGES: Cell<(u64, Duration)> = const { Cell::new((0, Duration::ZERO)) };
-}
-
-/// The calls made and wall time spent in them on this thread since the
-/// last take (turmoil runs every host on the thread that steps the world).
-pub fn take_exchange_meter() -> (u64, Duration) {
-    EXCHANGES.with(|m| m.replace((0, Duration::ZERO)))
-}
-
-/// `call` to the mock, on the meter.
-fn metered<T>(call: impl FnOnce() -> T) -> T {
-    let t = Instant::now();
-    let out = call();
-    let spent = t.elapsed();
-    EXCHANGES.with(|m| {
-        let (n, d) = m.get();
-        m.set((n + 1, d + spent));
-    });
-    out
-}
 
 /// Runs the bridge until the simulation ends.
 pub(crate) async fn serve(base_urls: Rc<BTreeMap<Vendor, String>>) -> turmoil::Result {
@@ -52,10 +23,10 @@ pub(crate) async fn serve(base_urls: Rc<BTreeMap<Vendor, String>>) -> turmoil::R
 async fn forward(base_urls: Rc<BTreeMap<Vendor, String>>, mut stream: turmoil::net::TcpStream) {
     while let Ok(Some(call)) = read_frame::<_, BridgeCall>(&mut stream).await {
         let mut response = match Vendor::parse(&call.vendor).and_then(|v| base_urls.get(&v)) {
-            Some(base) => {
-                metered(|| crate::mock::client::call(base, &call.request, SimTime(call.now_ms)))
-                    .map_err(|e| e.to_string())
-            }
+            Some(base) => super::meter::metered(|| {
+                crate::mock::client::call(base, &call.request, SimTime(call.now_ms))
+            })
+            .map_err(|e| e.to_string()),
             None => Err(format!("no mock running for vendor {:?}", call.vendor)),
         };
         // The `slow` fault: hold the answer back in virtual time.
