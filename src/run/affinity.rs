@@ -27,7 +27,7 @@ pub struct Pinned {
 
 impl Pinned {
     /// Holds the calling thread, and every thread it starts from now on, on
-    /// the CPU it is running on. Where that cannot be done (another OS, a
+    /// the CPU it last ran on. Where that cannot be done (another OS, a
     /// sandbox that refuses), nothing changes: the run is only slower.
     pub fn here() -> Pinned {
         Pinned::to(None)
@@ -47,7 +47,7 @@ impl Pinned {
             let Ok(was) = sched_getaffinity(None) else {
                 return Pinned { was: None };
             };
-            let allowed: Vec<usize> = (0..CpuSet::MAX_CPU).filter(|&c| was.is_set(c)).collect();
+            let allowed = cpus_in(&was);
             let cpu = match nth {
                 Some(n) if !allowed.is_empty() => Some(allowed[n % allowed.len()]),
                 _ => current_cpu(),
@@ -86,6 +86,14 @@ impl Drop for Pinned {
     }
 }
 
+/// The CPUs a set holds, in order.
+#[cfg(target_os = "linux")]
+fn cpus_in(set: &rustix::thread::CpuSet) -> Vec<usize> {
+    (0..rustix::thread::CpuSet::MAX_CPU)
+        .filter(|&c| set.is_set(c))
+        .collect()
+}
+
 /// The CPU the calling thread last ran on: field 39 of
 /// `/proc/thread-self/stat`. Not `sched_getcpu`: rustix reads that from the
 /// vDSO, and its vDSO set-up crashed the binary under valgrind (a segfault
@@ -107,14 +115,11 @@ fn processor_of(stat: &str) -> Option<usize> {
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    use super::{processor_of, Pinned};
+    use super::{cpus_in, processor_of, Pinned};
     use rustix::thread::sched_getaffinity;
 
     fn cpus() -> Vec<usize> {
-        let set = sched_getaffinity(None).expect("own CPU set");
-        (0..rustix::thread::CpuSet::MAX_CPU)
-            .filter(|&c| set.is_set(c))
-            .collect()
+        cpus_in(&sched_getaffinity(None).expect("own CPU set"))
     }
 
     /// Pinned: one CPU, taken from the set the thread had, inherited by a

@@ -414,7 +414,7 @@ fn connection(
         // Cancel-safe: a wake to check the timeout goes round the loop again,
         // and a frame half read must not be lost when it does.
         let mut frames = FrameBuf::default();
-        if im.heartbeat_timeout < im.heartbeat_interval {
+        if timeout < im.heartbeat_interval {
             arm(&mut silence, timeout);
         }
         loop {
@@ -452,7 +452,7 @@ fn connection(
                 }
             };
             if silence.is_some() {
-                arm(&mut silence, im.heartbeat_timeout);
+                arm(&mut silence, timeout);
             }
             liveness.heard(host_network_ms());
             if !current.get() {
